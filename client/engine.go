@@ -1,0 +1,228 @@
+package client
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/ifmatch/ifmatch/internal/backoff"
+	"github.com/ifmatch/ifmatch/internal/etag"
+)
+
+// snapshot is one version of a document as the server gave it.
+type snapshot struct {
+	exists       bool
+	body         []byte
+	contentType  string
+	etag         string
+	lastModified time.Time
+}
+
+// sameVersion reports whether a and b are known to be the same version: both
+// absent, or both carrying the same strong ETag.
+func sameVersion(a, b snapshot) bool {
+	if !a.exists || !b.exists {
+		return !a.exists && !b.exists
+	}
+	return etag.StrongMatch(a.etag, b.etag)
+}
+
+// plan is one write, as a typed layer hands it to the engine.
+type plan struct {
+	op       string // "update" or "save", for errors and logs
+	url      string
+	resource string // the document in a form fit for errors and logs
+	// start is a version already in hand (Save's base). Nil: read first.
+	start *snapshot
+	// step computes the document to write onto cur, the current version.
+	step func(cur snapshot) (body []byte, contentType string, err error)
+	// same reports whether two document bodies are the same document, so that
+	// a write that changes nothing is skipped.
+	same func(a, b []byte) bool
+}
+
+// written is what a completed write leaves.
+type written struct {
+	snapshot
+	attempts int
+	outcome  Outcome
+}
+
+// engine runs the read–merge–write loop over bytes and ETags. It knows how to
+// address a document only through plan.url and nothing of what the document
+// means.
+type engine struct {
+	tr *transport
+	s  settings
+}
+
+// read GETs u. A 404 is an absent document, not an error.
+func (e *engine) read(ctx context.Context, u string) (snapshot, error) {
+	resp, err := e.tr.do(ctx, http.MethodGet, u, nil, nil, true)
+	if err != nil {
+		return snapshot{}, err
+	}
+	switch {
+	case resp.status == http.StatusNotFound:
+		return snapshot{}, nil
+	case resp.status == http.StatusOK:
+		snap := snapshot{exists: true, body: resp.body, contentType: resp.header.Get("Content-Type"), etag: resp.etag()}
+		if lm := resp.header.Get("Last-Modified"); lm != "" {
+			if t, err := http.ParseTime(lm); err == nil {
+				snap.lastModified = t
+			}
+		}
+		return snap, nil
+	}
+	return snapshot{}, newHTTPError(http.MethodGet, redact(u), resp.status, resp.body)
+}
+
+// readStrong reads u until an existing document comes with an ETag that can
+// be sent in If-Match, at most 1+weakRereads times.
+func (e *engine) readStrong(ctx context.Context, u string) (snapshot, error) {
+	for i := 0; ; i++ {
+		snap, err := e.read(ctx, u)
+		if err != nil || !snap.exists || etag.Usable(snap.etag) {
+			return snap, err
+		}
+		e.s.logger.DebugContext(ctx, "ifmatch: no strong ETag, reading again", "url", redact(u), "etag", snap.etag)
+		if i >= e.s.weakRereads {
+			return snapshot{}, ErrWeakETag
+		}
+		if err := backoff.Sleep(ctx, e.s.conflictBackoff(i+1)); err != nil {
+			return snapshot{}, err
+		}
+	}
+}
+
+// write runs the loop of DESIGN steps 1–4 and 6 for p.
+func (e *engine) write(ctx context.Context, p plan) (written, error) {
+	var (
+		cur        snapshot
+		have       bool
+		seen       bool // the document existed at some point of this write
+		attempts   int
+		lastStatus int
+	)
+	fail := func(err error) (written, error) {
+		return written{}, &WriteError{Op: p.op, Resource: p.resource, Attempts: attempts, LastStatus: lastStatus, Err: err}
+	}
+	if p.start != nil {
+		seen = p.start.exists
+		if !p.start.exists || etag.Usable(p.start.etag) {
+			cur, have = *p.start, true
+		}
+	}
+	for {
+		if !have {
+			snap, err := e.readStrong(ctx, p.url)
+			if err != nil {
+				return fail(err)
+			}
+			if seen && !snap.exists {
+				e.s.logger.DebugContext(ctx, "ifmatch: document deleted during the write", "url", redact(p.url), "policy", e.s.onDeleted.String())
+				if e.s.onDeleted == Fail {
+					return fail(ErrDeleted)
+				}
+			}
+			cur, have = snap, true
+		}
+		seen = seen || cur.exists
+
+		body, contentType, err := p.step(cur)
+		if err != nil {
+			return fail(err)
+		}
+		if cur.exists && p.same(body, cur.body) {
+			return written{snapshot: cur, attempts: attempts, outcome: Unchanged}, nil
+		}
+
+		header := http.Header{"Content-Type": {contentType}}
+		if cur.exists {
+			header.Set("If-Match", cur.etag)
+		} else {
+			header.Set("If-None-Match", "*")
+		}
+		attempts++
+		resp, err := e.tr.do(ctx, http.MethodPut, p.url, header, body, false)
+		if err != nil {
+			return fail(err)
+		}
+		lastStatus = resp.status
+		switch {
+		case resp.status >= 200 && resp.status < 300:
+			out := written{
+				snapshot: snapshot{exists: true, body: body, contentType: contentType, etag: resp.etag()},
+				attempts: attempts, outcome: Updated,
+			}
+			if !cur.exists {
+				out.outcome = Created
+			}
+			if !etag.Usable(out.etag) {
+				out.etag = e.confirm(ctx, p.url, body)
+			}
+			return out, nil
+		case lost(resp.status, cur.exists):
+			e.s.logger.DebugContext(ctx, "ifmatch: write lost, reading again", "url", redact(p.url), "status", resp.status, "attempt", attempts)
+		default:
+			return fail(newHTTPError(http.MethodPut, redact(p.url), resp.status, resp.body))
+		}
+		if attempts >= e.s.maxAttempts {
+			return fail(ErrConflict)
+		}
+		if err := backoff.Sleep(ctx, e.s.conflictBackoff(attempts)); err != nil {
+			return fail(err)
+		}
+		have = false
+	}
+}
+
+// lost reports whether status answers a conditional write that lost to
+// another writer, so the document must be read again: 409, 412, 428, and 404
+// for an If-Match write (a server's way of saying the document is gone).
+func lost(status int, ifMatch bool) bool {
+	switch status {
+	case http.StatusConflict, http.StatusPreconditionFailed, http.StatusPreconditionRequired:
+		return true
+	case http.StatusNotFound:
+		return ifMatch
+	}
+	return false
+}
+
+// confirm finds the ETag of a write whose answer carried none (or a weak
+// one): it reads the document back and takes the ETag only if the body is
+// exactly what was written. Otherwise someone wrote after us, and the ETag of
+// our version is unknown (""); the write itself succeeded either way.
+func (e *engine) confirm(ctx context.Context, u string, body []byte) string {
+	snap, err := e.read(ctx, u)
+	if err != nil || !snap.exists || !etag.Usable(snap.etag) || string(snap.body) != string(body) {
+		e.s.logger.DebugContext(ctx, "ifmatch: ETag of the written version unknown", "url", redact(u), "error", errString(err))
+		return ""
+	}
+	return snap.etag
+}
+
+// remove DELETEs u with the given If-Match value ("" sends none).
+func (e *engine) remove(ctx context.Context, u, ifMatch string) error {
+	var header http.Header
+	if ifMatch != "" {
+		header = http.Header{"If-Match": {ifMatch}}
+	}
+	resp, err := e.tr.do(ctx, http.MethodDelete, u, header, nil, false)
+	if err != nil {
+		return err
+	}
+	if resp.status >= 200 && resp.status < 300 {
+		return nil
+	}
+	return newHTTPError(http.MethodDelete, redact(u), resp.status, resp.body)
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+

@@ -1,0 +1,170 @@
+package client
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/ifmatch/ifmatch/internal/backoff"
+	"github.com/ifmatch/ifmatch/statedoc"
+)
+
+// Options configures a client. The zero value of every field means the default
+// written beside it, so a nil *Options or an empty Options is a working setup.
+type Options struct {
+	// HTTPClient sends the requests. Nil means http.DefaultClient. Its timeouts
+	// apply per request; the context given to each call bounds the whole call.
+	HTTPClient *http.Client
+
+	// Version is the X-Experience-API-Version header sent on every request to an
+	// LRS. Empty means statedoc.Version103.
+	Version string
+
+	// Username and Password are sent as HTTP Basic credentials when Username is
+	// not empty. They never appear in errors or logs.
+	Username string
+	Password string
+
+	// MaxAttempts bounds the conditional writes of one Update or Save. When it is
+	// reached after a 409, 412 or 428, the call fails with ErrConflict. Zero means 10.
+	MaxAttempts int
+
+	// ConflictBackoff gives the wait after the n-th lost write (n counts from 1)
+	// before the document is read again. Nil means full jitter starting at 10 ms
+	// and capped at 1 s.
+	ConflictBackoff Backoff
+
+	// WeakETagRereads bounds the reads made to obtain a strong ETag when the
+	// server answers with a weak one or none (neither can be sent in If-Match).
+	// After that many extra reads the call fails with ErrWeakETag.
+	// Zero means 3; a negative value means no extra read.
+	WeakETagRereads int
+
+	// OnDeleted says what a write does when the document it was changing is
+	// deleted by someone else in the middle of the loop. The zero value,
+	// Recreate, creates it again from the change; Fail returns ErrDeleted.
+	OnDeleted DeletedPolicy
+
+	// TransportRetries bounds the re-sends of a request that the network or the
+	// server failed before processing it: reads are retried on connection
+	// errors, 429 and 5xx (except 501); writes only on 429 and on connection
+	// failures that happened before anything was sent, since the outcome of a
+	// write that reached the server is unknown. Retry-After is honoured.
+	// Zero means 3; a negative value means none.
+	TransportRetries int
+
+	// TransportWaitMin and TransportWaitMax bound the wait between transport
+	// retries. Zero means 100 ms and 5 s.
+	TransportWaitMin time.Duration
+	TransportWaitMax time.Duration
+
+	// ContentType is the Content-Type of documents created by a client of raw
+	// bytes (StateClient[[]byte]) when no existing document gives one.
+	// Empty means "application/octet-stream". JSON clients always send
+	// "application/json".
+	ContentType string
+
+	// Logger receives one debug record per request and per decision of the loop.
+	// Nil means silent.
+	Logger *slog.Logger
+}
+
+// Backoff returns how long to wait before the next attempt, given the number
+// of attempts that have failed so far (1 for the first).
+type Backoff func(attempt int) time.Duration
+
+// FullJitter returns a Backoff that waits a uniformly random time in
+// [0, min(max, base·2^(attempt-1))].
+func FullJitter(base, max time.Duration) Backoff {
+	return func(attempt int) time.Duration { return backoff.FullJitter(attempt, base, max) }
+}
+
+// DeletedPolicy is what a write does when its document disappears mid-loop.
+type DeletedPolicy int
+
+const (
+	// Recreate creates the document again, with If-None-Match: *, from the
+	// change: Update replays its edit on the zero value; Save writes ours.
+	Recreate DeletedPolicy = iota
+	// Fail stops the write with ErrDeleted.
+	Fail
+)
+
+// String returns the policy's name.
+func (p DeletedPolicy) String() string {
+	switch p {
+	case Recreate:
+		return "recreate"
+	case Fail:
+		return "fail"
+	}
+	return "DeletedPolicy(?)"
+}
+
+// settings are Options with every default filled in.
+type settings struct {
+	httpClient       *http.Client
+	version          string
+	username         string
+	password         string
+	maxAttempts      int
+	conflictBackoff  Backoff
+	weakRereads      int
+	onDeleted        DeletedPolicy
+	transportRetries int
+	waitMin, waitMax time.Duration
+	contentType      string
+	logger           *slog.Logger
+}
+
+func resolve(o *Options) settings {
+	var s settings
+	if o != nil {
+		s = settings{
+			httpClient: o.HTTPClient, version: o.Version, username: o.Username, password: o.Password,
+			maxAttempts: o.MaxAttempts, conflictBackoff: o.ConflictBackoff, weakRereads: o.WeakETagRereads,
+			onDeleted: o.OnDeleted, transportRetries: o.TransportRetries, waitMin: o.TransportWaitMin,
+			waitMax: o.TransportWaitMax, contentType: o.ContentType, logger: o.Logger,
+		}
+	}
+	if s.httpClient == nil {
+		s.httpClient = http.DefaultClient
+	}
+	if s.version == "" {
+		s.version = statedoc.Version103
+	}
+	if s.maxAttempts <= 0 {
+		s.maxAttempts = 10
+	}
+	if s.conflictBackoff == nil {
+		s.conflictBackoff = FullJitter(10*time.Millisecond, time.Second)
+	}
+	switch {
+	case s.weakRereads == 0:
+		s.weakRereads = 3
+	case s.weakRereads < 0:
+		s.weakRereads = 0
+	}
+	switch {
+	case s.transportRetries == 0:
+		s.transportRetries = 3
+	case s.transportRetries < 0:
+		s.transportRetries = 0
+	}
+	if s.waitMin <= 0 {
+		s.waitMin = 100 * time.Millisecond
+	}
+	if s.waitMax <= 0 {
+		s.waitMax = 5 * time.Second
+	}
+	if s.waitMax < s.waitMin {
+		s.waitMax = s.waitMin
+	}
+	if s.contentType == "" {
+		s.contentType = "application/octet-stream"
+	}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	return s
+}

@@ -1,0 +1,14 @@
+module github.com/ifmatch/ifmatch
+
+go 1.24
+
+require (
+	github.com/evanphx/json-patch/v5 v5.9.11
+	github.com/hashicorp/go-retryablehttp v0.7.8
+	github.com/stretchr/testify v1.12.1
+)
+
+require (
+	github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
+)

@@ -1,0 +1,27 @@
+// Package etag holds the few rules about entity tags (RFC 9110 §8.8.3) that the
+// client needs: which tags can be sent in If-Match, and how two tags compare.
+//
+// Tags are kept byte for byte as the server sent them; nothing here rewrites
+// one (no lowercasing, no added or removed quotes).
+package etag
+
+import "strings"
+
+// IsWeak reports whether t is a weak entity tag (it starts with "W/").
+// A weak tag never matches If-Match under strong comparison (RFC 9110 §13.1.1).
+func IsWeak(t string) bool {
+	return strings.HasPrefix(t, "W/")
+}
+
+// Usable reports whether t can be sent in If-Match: it is present and not weak.
+// Tags without quotes are accepted as sent, since some servers make them that way
+// and expect them back unchanged.
+func Usable(t string) bool {
+	return strings.TrimSpace(t) != "" && !IsWeak(t)
+}
+
+// StrongMatch reports whether a and b match under the strong comparison of
+// RFC 9110 §8.8.3.2: both are strong and their bytes are identical.
+func StrongMatch(a, b string) bool {
+	return Usable(a) && a == b
+}
