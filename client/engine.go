@@ -225,4 +225,3 @@ func errString(err error) string {
 	}
 	return err.Error()
 }
-
