@@ -3,6 +3,7 @@ package client
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"mime"
 
@@ -79,18 +80,33 @@ func (jsonCodec[T]) same(a, b []byte) bool {
 
 func (jsonCodec[T]) contentType(snapshot) string { return "application/json" }
 
-func (jsonCodec[T]) merge(base, ours, theirs snapshot) ([]byte, *merge.Report, error) {
+// merge field-unions the three documents. An absent base (two concurrent
+// creations) counts as the zero T, so that members ours left at their zero
+// value do not override what theirs set.
+func (c jsonCodec[T]) merge(base, ours, theirs snapshot) ([]byte, *merge.Report, error) {
+	if !base.exists {
+		var zero T
+		b, err := c.encode(zero)
+		if err != nil {
+			return nil, nil, err
+		}
+		base = snapshot{exists: true, body: b}
+	}
 	return mergeJSON(base, ours, theirs)
 }
 
 // mergeJSON is the default field union of three JSON documents. An absent
-// base (two concurrent creations) counts as the empty object.
+// base counts as the empty object.
 func mergeJSON(base, ours, theirs snapshot) ([]byte, *merge.Report, error) {
 	b := base.body
 	if !base.exists {
 		b = []byte("{}")
 	}
-	return merge.JSON(b, ours.body, theirs.body, nil)
+	out, rep, err := merge.JSON(b, ours.body, theirs.body, nil)
+	if err != nil && errors.Is(err, merge.ErrInvalidJSON) {
+		return nil, nil, fmt.Errorf("%w: %v", ErrInvalidDocument, err)
+	}
+	return out, rep, err
 }
 
 // rawCodec is the codec of T = []byte: the bytes are the document itself,

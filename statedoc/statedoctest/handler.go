@@ -1,0 +1,458 @@
+package statedoctest
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ifmatch/ifmatch/statedoc"
+)
+
+// params holds a validated State Resource query.
+type params struct {
+	scope    scope
+	stateID  string
+	hasState bool
+	since    time.Time
+	hasSince bool
+}
+
+// paramsByMethod lists the parameters each method takes.
+var paramsByMethod = map[string][]string{
+	http.MethodGet:    {"activityId", "agent", "registration", "stateId", "since"},
+	http.MethodHead:   {"activityId", "agent", "registration", "stateId", "since"},
+	http.MethodPut:    {"activityId", "agent", "registration", "stateId"},
+	http.MethodPost:   {"activityId", "agent", "registration", "stateId"},
+	http.MethodDelete: {"activityId", "agent", "registration", "stateId"},
+}
+
+// handle answers a request that no script answered. The request body has
+// already been read into ex.RequestBody; bodyErr reports a failed read and
+// tooLarge a body over the size limit.
+func (s *Server) handle(r *http.Request, q url.Values, qerr error, ex *Exchange, bodyErr error, tooLarge bool) *response {
+	if r.URL.Path != basePath+StatePath {
+		return textResponse(http.StatusNotFound, "no resource at %s; the State Resource is %s", r.URL.Path, basePath+StatePath)
+	}
+	allowed, ok := paramsByMethod[r.Method]
+	if !ok {
+		resp := textResponse(http.StatusMethodNotAllowed, "method %s is not allowed on the State Resource", r.Method)
+		resp.header.Set("Allow", "GET, HEAD, PUT, POST, DELETE")
+		return resp
+	}
+	if s.user != "" {
+		u, p, ok := r.BasicAuth()
+		if !ok || subtle.ConstantTimeCompare([]byte(u), []byte(s.user)) != 1 || subtle.ConstantTimeCompare([]byte(p), []byte(s.pass)) != 1 {
+			resp := textResponse(http.StatusUnauthorized, "authentication required")
+			resp.header.Set("WWW-Authenticate", `Basic realm="xAPI"`)
+			return resp
+		}
+	}
+	switch v := r.Header.Values(statedoc.HeaderVersion); {
+	case len(v) == 0:
+		return textResponse(http.StatusBadRequest, "missing %s header", statedoc.HeaderVersion)
+	case len(v) > 1 || !statedoc.Accepts(s.version, v[0]):
+		return textResponse(http.StatusBadRequest, "unsupported %s %q: this LRS speaks %s", statedoc.HeaderVersion, strings.Join(v, ", "), s.version)
+	}
+	if qerr != nil {
+		return textResponse(http.StatusBadRequest, "malformed query string: %v", qerr)
+	}
+	p, resp := s.parseParams(r.Method, q, allowed)
+	if resp != nil {
+		return resp
+	}
+	if bodyErr != nil {
+		return textResponse(http.StatusBadRequest, "cannot read the request body: %v", bodyErr)
+	}
+
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		if p.hasState {
+			return s.getOne(r.Header, p)
+		}
+		return s.list(p)
+	case http.MethodPut, http.MethodPost:
+		if tooLarge {
+			return textResponse(http.StatusRequestEntityTooLarge, "document larger than the %d-byte limit", s.max)
+		}
+		if r.Method == http.MethodPut {
+			return s.put(r.Header, p, ex.RequestBody)
+		}
+		return s.post(r.Header, p, ex.RequestBody)
+	default: // DELETE
+		if p.hasState {
+			return s.deleteOne(r.Header, p)
+		}
+		return s.deleteAll(p)
+	}
+}
+
+// parseParams validates the query of a request with the given method.
+func (s *Server) parseParams(method string, q url.Values, allowed []string) (params, *response) {
+	var p params
+	for name, values := range q {
+		known := false
+		for _, a := range allowed {
+			known = known || a == name
+		}
+		switch {
+		case known && len(values) > 1:
+			return p, textResponse(http.StatusBadRequest, "parameter %s given %d times", name, len(values))
+		case known:
+		case name == "since":
+			return p, textResponse(http.StatusBadRequest, "parameter since is not allowed on %s", method)
+		default:
+			return p, textResponse(http.StatusBadRequest, "unknown parameter %q (parameter names are case-sensitive: activityId, agent, registration, stateId, since)", name)
+		}
+	}
+	activity, agentJSON := q.Get("activityId"), q.Get("agent")
+	if _, ok := q["activityId"]; !ok {
+		return p, textResponse(http.StatusBadRequest, "missing required parameter activityId")
+	}
+	if _, ok := q["agent"]; !ok {
+		return p, textResponse(http.StatusBadRequest, "missing required parameter agent")
+	}
+	agent, err := statedoc.ParseAgent(agentJSON)
+	if err != nil {
+		return p, textResponse(http.StatusBadRequest, "%v", err)
+	}
+	c := statedoc.Context{ActivityID: activity, Agent: agent, Registration: q.Get("registration")}
+	if _, ok := q["registration"]; ok && c.Registration == "" {
+		return p, textResponse(http.StatusBadRequest, "%v", &statedoc.ValidationError{Field: "registration", Reason: "must be a UUID"})
+	}
+	if err := c.Validate(); err != nil {
+		return p, textResponse(http.StatusBadRequest, "%v", err)
+	}
+	if p.scope, err = scopeOf(c.ActivityID, c.Agent, c.Registration); err != nil {
+		return p, textResponse(http.StatusBadRequest, "%v", err)
+	}
+	_, p.hasState = q["stateId"]
+	p.stateID = q.Get("stateId")
+	if p.hasState && p.stateID == "" {
+		return p, textResponse(http.StatusBadRequest, "parameter stateId must not be empty")
+	}
+	if !p.hasState && (method == http.MethodPut || method == http.MethodPost) {
+		return p, textResponse(http.StatusBadRequest, "missing required parameter stateId")
+	}
+	if _, ok := q["since"]; ok {
+		if p.hasState {
+			if s.version == statedoc.Version200 {
+				return p, textResponse(http.StatusBadRequest, "parameter since is not allowed together with stateId")
+			}
+			// 1.0.3 defines since for the list of ids only; a single
+			// document ignores it.
+			return p, nil
+		}
+		t, err := time.Parse(time.RFC3339Nano, q.Get("since"))
+		if err != nil {
+			return p, textResponse(http.StatusBadRequest, "parameter since must be an RFC 3339 timestamp, got %q", q.Get("since"))
+		}
+		p.since, p.hasSince = t, true
+	}
+	return p, nil
+}
+
+func (p params) key() docKey {
+	return docKey{p.scope.activity, p.scope.agent, p.scope.registration, p.stateID}
+}
+
+func (s *Server) getOne(h http.Header, p params) *response {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.docs[p.key()]
+	if !ok {
+		return textResponse(http.StatusNotFound, "no state document %q in this context", p.stateID)
+	}
+	if resp := checkPreconditions(h, d, true); resp != nil {
+		return resp
+	}
+	resp := newResponse(http.StatusOK)
+	resp.header.Set("Content-Type", d.ContentType)
+	resp.header.Set("ETag", d.ETag)
+	resp.header.Set("Last-Modified", d.Updated.UTC().Format(http.TimeFormat))
+	resp.header.Set("Content-Length", strconv.Itoa(len(d.Body)))
+	resp.body = bytes.Clone(d.Body)
+	return resp
+}
+
+func (s *Server) list(p params) *response {
+	s.mu.Lock()
+	ids := []string{}
+	for k, d := range s.docs {
+		if k.scope() == p.scope && (!p.hasSince || d.Updated.After(p.since)) {
+			ids = append(ids, k.stateID)
+		}
+	}
+	s.mu.Unlock()
+	sort.Strings(ids)
+	body, _ := json.Marshal(ids) // a []string always encodes
+	resp := newResponse(http.StatusOK)
+	resp.header.Set("Content-Type", "application/json")
+	resp.header.Set("Content-Length", strconv.Itoa(len(body)))
+	resp.body = body
+	return resp
+}
+
+func (s *Server) written(etag string) *response {
+	resp := newResponse(http.StatusNoContent)
+	if !s.omitTag {
+		resp.header.Set("ETag", etag)
+	}
+	return resp
+}
+
+func (s *Server) put(h http.Header, p params, body []byte) *response {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := p.key()
+	d := s.docs[k]
+	if resp := checkPreconditions(h, d, false); resp != nil {
+		return resp
+	}
+	if d != nil && s.version == statedoc.Version200 && len(h.Values("If-Match")) == 0 && len(h.Values("If-None-Match")) == 0 {
+		return textResponse(http.StatusConflict, "state document %q exists: a PUT that replaces it needs If-Match (or If-None-Match); read it and retry with its ETag", p.stateID)
+	}
+	return s.written(s.store(k, h.Get("Content-Type"), bytes.Clone(body)))
+}
+
+func (s *Server) post(h http.Header, p params, body []byte) *response {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := p.key()
+	d := s.docs[k]
+	if resp := checkPreconditions(h, d, false); resp != nil {
+		return resp
+	}
+	if d == nil {
+		return s.written(s.store(k, h.Get("Content-Type"), bytes.Clone(body)))
+	}
+	if !isJSONType(h.Get("Content-Type")) {
+		return textResponse(http.StatusBadRequest, "POST merges only application/json into application/json; the request's Content-Type is %q", h.Get("Content-Type"))
+	}
+	if !isJSONType(d.ContentType) {
+		return textResponse(http.StatusBadRequest, "POST merges only into an application/json document; the stored one is %q", d.ContentType)
+	}
+	posted, err := objectMembers(body)
+	if err != nil {
+		return textResponse(http.StatusBadRequest, "posted document: %v", err)
+	}
+	stored, err := objectMembers(d.Body)
+	if err != nil {
+		return textResponse(http.StatusBadRequest, "stored document: %v", err)
+	}
+	return s.written(s.store(k, d.ContentType, mergeMembers(stored, posted)))
+}
+
+func (s *Server) deleteOne(h http.Header, p params) *response {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := p.key()
+	if resp := checkPreconditions(h, s.docs[k], false); resp != nil {
+		return resp
+	}
+	delete(s.docs, k)
+	return newResponse(http.StatusNoContent)
+}
+
+func (s *Server) deleteAll(p params) *response {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k := range s.docs {
+		if k.scope() == p.scope {
+			delete(s.docs, k)
+		}
+	}
+	return newResponse(http.StatusNoContent)
+}
+
+// checkPreconditions evaluates If-Match and then If-None-Match (RFC 9110
+// §13.2.2) against d, which is nil when the document is absent. A failed
+// If-None-Match answers 304 on a read and 412 otherwise.
+func checkPreconditions(h http.Header, d *Document, read bool) *response {
+	if values := h.Values("If-Match"); len(values) > 0 {
+		if d == nil {
+			return textResponse(http.StatusPreconditionFailed, "precondition failed: If-Match given but the document does not exist")
+		}
+		if !matchStrong(values, d.ETag) {
+			return textResponse(http.StatusPreconditionFailed, "precondition failed: If-Match does not match the current ETag")
+		}
+	}
+	if values := h.Values("If-None-Match"); len(values) > 0 && d != nil && matchWeak(values, d.ETag) {
+		if read {
+			resp := newResponse(http.StatusNotModified)
+			resp.header.Set("ETag", d.ETag)
+			return resp
+		}
+		return textResponse(http.StatusPreconditionFailed, "precondition failed: If-None-Match matches the existing document")
+	}
+	return nil
+}
+
+// entityTag is one element of an If-Match or If-None-Match list.
+type entityTag struct {
+	weak   bool
+	opaque string // with its quotes
+}
+
+// parseTags parses If-Match or If-None-Match header lines. star reports a
+// "*". Parsing stops at the first malformed element of a line: an unquoted
+// or otherwise malformed tag matches nothing.
+func parseTags(values []string) (star bool, tags []entityTag) {
+	for _, v := range values {
+		v = strings.TrimSpace(v)
+		if v == "*" {
+			star = true
+			continue
+		}
+		for {
+			v = strings.TrimLeft(v, " \t,")
+			if v == "" {
+				break
+			}
+			var t entityTag
+			if rest, ok := strings.CutPrefix(v, "W/"); ok {
+				t.weak, v = true, rest
+			}
+			if !strings.HasPrefix(v, `"`) {
+				break
+			}
+			end := strings.IndexByte(v[1:], '"')
+			if end < 0 {
+				break
+			}
+			t.opaque = v[:end+2]
+			tags = append(tags, t)
+			v = v[end+2:]
+		}
+	}
+	return star, tags
+}
+
+// matchStrong applies If-Match's strong comparison: "*" matches any
+// document; otherwise a listed strong tag must equal current exactly, and
+// a weak tag never matches.
+func matchStrong(values []string, current string) bool {
+	star, tags := parseTags(values)
+	if star {
+		return true
+	}
+	if strings.HasPrefix(current, "W/") {
+		return false
+	}
+	for _, t := range tags {
+		if !t.weak && t.opaque == current {
+			return true
+		}
+	}
+	return false
+}
+
+// matchWeak applies If-None-Match's weak comparison.
+func matchWeak(values []string, current string) bool {
+	star, tags := parseTags(values)
+	if star {
+		return true
+	}
+	current = strings.TrimPrefix(current, "W/")
+	for _, t := range tags {
+		if t.opaque == current {
+			return true
+		}
+	}
+	return false
+}
+
+func isJSONType(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mt == "application/json"
+}
+
+// member is one top-level property of a JSON object, its value compacted.
+type member struct {
+	name  string
+	value []byte
+}
+
+// objectMembers returns the top-level members of a JSON object in order,
+// rejecting anything else and duplicated names.
+func objectMembers(data []byte) ([]member, error) {
+	errNotObject := errors.New("not a JSON object")
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, errNotObject
+	}
+	var out []member
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, errNotObject
+		}
+		name, ok := tok.(string)
+		if !ok {
+			return nil, errNotObject
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("member %q appears more than once", name)
+		}
+		seen[name] = true
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, errNotObject
+		}
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, raw); err != nil {
+			return nil, errNotObject
+		}
+		out = append(out, member{name, buf.Bytes()})
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, errNotObject
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errNotObject
+	}
+	return out, nil
+}
+
+// mergeMembers overlays posted onto stored: a posted member replaces the
+// stored one in place, new members follow in posted order. Values keep
+// their text, numbers included.
+func mergeMembers(stored, posted []member) []byte {
+	index := make(map[string]int, len(stored))
+	merged := append([]member(nil), stored...)
+	for i, m := range merged {
+		index[m.name] = i
+	}
+	for _, m := range posted {
+		if i, ok := index[m.name]; ok {
+			merged[i].value = m.value
+			continue
+		}
+		index[m.name] = len(merged)
+		merged = append(merged, m)
+	}
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, m := range merged {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		name, _ := json.Marshal(m.name) // a string always encodes
+		b.Write(name)
+		b.WriteByte(':')
+		b.Write(m.value)
+	}
+	b.WriteByte('}')
+	return b.Bytes()
+}
