@@ -1,0 +1,50 @@
+// Package merge merges concurrent edits of JSON documents: a three-way
+// merge of base (the version two edits started from), ours and theirs,
+// with strategies, per-path resolvers and a report of every decision.
+//
+// # The merge table
+//
+// For every path, base is compared with each side:
+//
+//	ours       theirs                 result
+//	unchanged  changed                theirs  (RuleTheirsOnly)
+//	changed    unchanged              ours    (RuleOursOnly)
+//	changed    changed to same value  that value (RuleSame)
+//	changed    changed differently    conflict: a resolver, else Options.Policy
+//
+// Objects merge member by member; arrays and scalars are single values;
+// null is a value, not a removal. Numbers keep their exact text, and two
+// numbers are the same only when their text is (1.0 and 1 differ). See
+// JSON for the details, including key order in the result.
+//
+// # Strategies
+//
+// A Func[T] merges typed documents. LastWriteWins keeps ours whole;
+// FieldUnion merges member by member through JSON with Options; any
+// function of the type is a custom strategy.
+//
+// # Resolvers
+//
+// Options.Resolvers attaches a Resolver to paths named by JSON Pointer
+// patterns with "*" wildcards, such as "/answers/*": Use (a fixed policy),
+// Max, Min, Sum (counters: base plus both deltas), SetUnion (arrays as
+// sets), Text (a word-level three-way merge of strings), Atomic (an object
+// merged as one value) and ResolverFunc (your own function). A resolver
+// that cannot decide a conflict hands it to its fallback policy.
+//
+// # Input rules
+//
+// Inputs are single JSON texts in UTF-8. A member name repeated within one
+// object is an error rather than "last one wins", since a merge could not
+// tell which value an edit meant. Nesting deeper than 10000 levels is an
+// error. A \u escape of a lone UTF-16 surrogate decodes to U+FFFD. Errors
+// about inputs match ErrInvalidJSON and name the input.
+//
+// # Merge patches
+//
+// MergePatch builds an RFC 7386 merge patch of ours against base, for
+// servers that take PATCH instead of a whole document.
+//
+// The package does no I/O and keeps no state between calls; all functions
+// are safe for concurrent use.
+package merge

@@ -1,0 +1,359 @@
+package merge
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	jsonpatch "github.com/evanphx/json-patch/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// mergeSeeds are (base, ours, theirs) triples for the merge fuzzers.
+var mergeSeeds = [][3]string{
+	{`{"a":1,"b":2}`, `{"a":3,"b":2}`, `{"a":1,"b":4}`},
+	{`{"a":1}`, `{"a":2}`, `{"a":3}`},
+	{`{"a":{"x":1,"y":[1,2]},"n":null}`, `{"a":{"x":2,"y":[1,2]},"n":null,"o":true}`, `{"a":{"x":1,"y":[2]},"t":"s"}`},
+	{`{"s":1,"mx":1,"mn":5,"u":[1,2],"t":"the cat sat"}`, `{"s":3,"mx":4,"mn":2,"u":[1,3],"t":"the black cat sat"}`, `{"s":2,"mx":7,"mn":3,"u":[2,4],"t":"the cat sat down"}`},
+	{`{"s":1.10,"mx":12345678901234567890}`, `{"s":2.5,"mx":12345678901234567891}`, `{"s":1e1,"mx":1.2e19}`},
+	{`[1,2,3]`, `[1,2]`, `[1,2,3,4]`},
+	{`"text"`, `"text!"`, `"Text"`},
+	{`null`, `{"a":1}`, `{"b":2}`},
+	{`{"a":{"b":{"c":{"d":1}}}}`, `{"a":{"b":{"c":{"d":2}}}}`, `{"a":{"b":{"c":{"e":3}}}}`},
+	{`{"u":[{"k":1},{"k":2}]}`, `{"u":[{"k":1},{"k":3}]}`, `{"u":[{"k":2},{"k":4}]}`},
+	{`{"t":"one two three. four five."}`, `{"t":"one 2 three. four five."}`, `{"t":"one two three. four 5."}`},
+	{`{"a":"\u00e9\n","b":1}`, `{"b":1,"a":"\u00e9\n"}`, `{"a":"é\n","b":1.0}`},
+	{`{}`, `{"a":null}`, `{"a":false}`},
+	{`{"a":1}`, `{`, `{}`},
+	{`1`, `2`, `2`},
+}
+
+func addMergeSeeds(f *testing.F) {
+	for _, s := range mergeSeeds {
+		f.Add([]byte(s[0]), []byte(s[1]), []byte(s[2]))
+	}
+}
+
+// assertSame checks that got is the same JSON value as want.
+func assertSame(t *testing.T, want, got []byte, msg string) {
+	t.Helper()
+	eq, err := Equal(want, got)
+	require.NoError(t, err, msg)
+	assert.True(t, eq, "%s: want %s, got %s", msg, want, got)
+}
+
+func validAll(inputs ...[]byte) bool {
+	for _, in := range inputs {
+		if _, serr := parse(in); serr != nil {
+			return false
+		}
+	}
+	return true
+}
+
+func FuzzJSON(f *testing.F) {
+	addMergeSeeds(f)
+	f.Fuzz(func(t *testing.T, base, ours, theirs []byte) {
+		got, rep, err := JSON(base, ours, theirs, nil)
+		if !validAll(base, ours, theirs) {
+			require.ErrorIs(t, err, ErrInvalidJSON)
+			assert.Nil(t, got)
+			return
+		}
+		require.NoError(t, err)
+		require.NotNil(t, rep)
+		require.True(t, json.Valid(got), "result is JSON: %s", got)
+		assert.True(t, utf8.Valid(got))
+		if len(rep.Decisions) == 0 {
+			assertSame(t, theirs, got, "no decisions: result is theirs")
+		}
+		for _, d := range rep.Decisions {
+			for _, v := range [][]byte{d.Base, d.Ours, d.Theirs, d.Result} {
+				if v != nil {
+					assert.True(t, json.Valid(v), "decision value %s", v)
+				}
+			}
+		}
+
+		r, _, err := JSON(base, base, theirs, nil)
+		require.NoError(t, err)
+		assertSame(t, theirs, r, "merge(b, b, t) = t")
+		r, _, err = JSON(base, ours, base, nil)
+		require.NoError(t, err)
+		assertSame(t, ours, r, "merge(b, o, b) = o")
+		r, _, err = JSON(base, ours, ours, &Options{Policy: Fail})
+		require.NoError(t, err)
+		assertSame(t, ours, r, "merge(b, o, o) = o")
+
+		// Ours and Theirs are mirror images.
+		swapped, _, err := JSON(base, theirs, ours, &Options{Policy: Theirs})
+		require.NoError(t, err)
+		assertSame(t, got, swapped, "merge(b, o, t, Ours) = merge(b, t, o, Theirs)")
+
+		// Fail is symmetric.
+		r1, _, err1 := JSON(base, ours, theirs, &Options{Policy: Fail})
+		r2, _, err2 := JSON(base, theirs, ours, &Options{Policy: Fail})
+		checkSymmetric(t, r1, r2, err1, err2, nil)
+
+		if err1 == nil && noArraysOrNulls(base, ours, theirs) {
+			// Without conflicts, arrays and nulls, the result is theirs
+			// patched with the RFC 7386 diff from base to ours.
+			patch, err := jsonpatch.CreateMergePatch(base, ours)
+			require.NoError(t, err)
+			want, err := jsonpatch.MergePatch(theirs, patch)
+			require.NoError(t, err)
+			assertSame(t, want, r1, "agrees with json-patch")
+		}
+	})
+}
+
+// checkSymmetric checks two merges with ours and theirs swapped: both fail
+// with the same conflicting paths, or both succeed with the same value
+// (arrays at the paths in sets compared as sets).
+func checkSymmetric(t *testing.T, r1, r2 []byte, err1, err2 error, sets map[string]bool) {
+	t.Helper()
+	if err1 != nil || err2 != nil {
+		var c1, c2 *ConflictError
+		require.ErrorAs(t, err1, &c1, "swapped merge failed: %v", err2)
+		require.ErrorAs(t, err2, &c2, "merge failed: %v", err1)
+		assert.Equal(t, c1.Paths, c2.Paths)
+		return
+	}
+	n1, serr := parse(r1)
+	require.Nil(t, serr)
+	n2, serr := parse(r2)
+	require.Nil(t, serr)
+	assert.Equal(t, string(canonicalSets(n1, "", sets)), string(canonicalSets(n2, "", sets)), "%s vs %s", r1, r2)
+}
+
+// canonicalSets is appendCanonical with the arrays at the given paths
+// sorted and deduplicated.
+func canonicalSets(n *node, path string, sets map[string]bool) []byte {
+	switch n.kind {
+	case kindObject:
+		keys := slices.Clone(n.keys)
+		slices.Sort(keys)
+		var b bytes.Buffer
+		b.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.Write(appendString(nil, k))
+			b.WriteByte(':')
+			b.Write(canonicalSets(n.member(k), path+"/"+escapeSegment(k), sets))
+		}
+		b.WriteByte('}')
+		return b.Bytes()
+	case kindArray:
+		var elems []string
+		for _, k := range n.kids {
+			elems = append(elems, string(appendCanonical(nil, k)))
+		}
+		if sets[path] {
+			slices.Sort(elems)
+			elems = slices.Compact(elems)
+		}
+		return []byte("[" + strings.Join(elems, ",") + "]")
+	default:
+		return encode(nil, n)
+	}
+}
+
+func noArraysOrNulls(docs ...[]byte) bool {
+	var walk func(n *node) bool
+	walk = func(n *node) bool {
+		switch n.kind {
+		case kindArray, kindNull:
+			return false
+		case kindObject:
+			for _, k := range n.kids {
+				if !walk(k) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	for _, d := range docs {
+		n, serr := parse(d)
+		if serr != nil || n.kind != kindObject || !walk(n) {
+			return false
+		}
+	}
+	return true
+}
+
+func FuzzResolvers(f *testing.F) {
+	addMergeSeeds(f)
+	opts := &Options{
+		Policy: Fail,
+		Resolvers: map[string]Resolver{
+			"/s":   Sum(),
+			"/mx":  Max(),
+			"/mn":  Min(),
+			"/u":   SetUnion(),
+			"/t":   Text(Fail),
+			"/a":   Atomic(Fail),
+			"/*/s": Sum(),
+			"/*/u": SetUnion(),
+		},
+	}
+	sets := map[string]bool{"/u": true}
+	f.Fuzz(func(t *testing.T, base, ours, theirs []byte) {
+		got, rep, err := JSON(base, ours, theirs, opts)
+		if !validAll(base, ours, theirs) {
+			require.ErrorIs(t, err, ErrInvalidJSON)
+			return
+		}
+		if err != nil {
+			require.ErrorIs(t, err, ErrConflict)
+			require.NotNil(t, rep)
+		} else {
+			require.True(t, json.Valid(got), "result is JSON: %s", got)
+		}
+
+		r, _, err := JSON(base, base, theirs, opts)
+		require.NoError(t, err)
+		assertSame(t, theirs, r, "merge(b, b, t) = t")
+		r, _, err = JSON(base, ours, base, opts)
+		require.NoError(t, err)
+		assertSame(t, ours, r, "merge(b, o, b) = o")
+		r, _, err = JSON(base, ours, ours, opts)
+		require.NoError(t, err)
+		assertSame(t, ours, r, "merge(b, o, o) = o")
+
+		// Sum, Max, Min, SetUnion (as a set), Text and Fail do not care
+		// which side is ours. Nested "/x/u" arrays keep their order, so
+		// they are compared only through the top-level check.
+		r1, _, err1 := JSON(base, ours, theirs, opts)
+		r2, _, err2 := JSON(base, theirs, ours, opts)
+		nested := map[string]bool{}
+		if err1 == nil && err2 == nil {
+			for _, r := range [][]byte{r1, r2} {
+				n, _ := parse(r)
+				if n.kind == kindObject {
+					for i, k := range n.keys {
+						if n.kids[i].kind == kindObject {
+							nested["/"+escapeSegment(k)+"/u"] = true
+						}
+					}
+				}
+			}
+		}
+		for k := range sets {
+			nested[k] = true
+		}
+		checkSymmetric(t, r1, r2, err1, err2, nested)
+	})
+}
+
+func FuzzText(f *testing.F) {
+	seeds := [][3]string{
+		{"The cat sat. The dog ran.", "The black cat sat. The dog ran.", "The cat sat. The dog ran away."},
+		{"a b c", "a x c", "a y c"},
+		{"", "x", "y"},
+		{"one two three", "one two three", "one 2 three"},
+		{"héllo wörld", "héllo, wörld", "hello wörld!"},
+		{"l1\nl2\nl3\n", "l1\nl2 x\nl3\n", "l0\nl1\nl2\nl3\n"},
+		{"a a a a", "a a", "a a a a a a"},
+		{"\xff\xfe", "\xff", "x\xfe"},
+	}
+	for _, s := range seeds {
+		f.Add(s[0], s[1], s[2])
+	}
+	f.Fuzz(func(t *testing.T, base, ours, theirs string) {
+		got, ok := MergeText(base, ours, theirs)
+		if ok {
+			assert.True(t, utf8.ValidString(got))
+		} else {
+			assert.Empty(t, got)
+		}
+		valid := func(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
+
+		r, ok2 := MergeText(base, base, theirs)
+		assert.True(t, ok2)
+		assert.Equal(t, valid(theirs), r, "merge(b, b, t) = t")
+		r, ok2 = MergeText(base, ours, base)
+		assert.True(t, ok2)
+		assert.Equal(t, valid(ours), r, "merge(b, o, b) = o")
+		r, ok2 = MergeText(base, ours, ours)
+		assert.True(t, ok2)
+		assert.Equal(t, valid(ours), r, "merge(b, o, o) = o")
+
+		sw, okSw := MergeText(base, theirs, ours)
+		assert.Equal(t, ok, okSw, "symmetric")
+		assert.Equal(t, got, sw, "symmetric")
+
+		// The diff under the merge finds a longest common subsequence.
+		for _, pair := range [][2]string{{base, ours}, {base, theirs}} {
+			ids := map[string]int{}
+			conv := func(s string) []int {
+				var out []int
+				for _, tok := range tokenize(valid(s)) {
+					if _, ok := ids[tok]; !ok {
+						ids[tok] = len(ids)
+					}
+					out = append(out, ids[tok])
+				}
+				return out
+			}
+			a, b := conv(pair[0]), conv(pair[1])
+			if len(a)*len(b) > 250_000 {
+				continue
+			}
+			match, ok := lcs(a, b)
+			require.True(t, ok)
+			require.Equal(t, lcsLength(a, b), checkMatching(t, a, b, match))
+		}
+	})
+}
+
+func FuzzDecode(f *testing.F) {
+	for _, s := range mergeSeeds {
+		for _, d := range s {
+			f.Add([]byte(d))
+		}
+	}
+	for _, d := range []string{`"\ud83d\ude00"`, `"\ud800"`, `[1e5,-0.0,{"":[]}]`, `{"a":1,"a":2}`, ` [ ] `, "\"\xff\""} {
+		f.Add([]byte(d))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		n, serr := parse(data)
+		if serr != nil {
+			assert.Nil(t, n)
+			assert.LessOrEqual(t, serr.offset, len(data))
+			if json.Valid(data) {
+				ok := strings.Contains(serr.reason, "duplicate") ||
+					strings.Contains(serr.reason, "UTF-8") ||
+					strings.Contains(serr.reason, "nesting")
+				assert.True(t, ok, "encoding/json accepts %q but: %s", data, serr.reason)
+			}
+			return
+		}
+		require.True(t, json.Valid(data), "accepted only what encoding/json accepts: %q", data)
+		out := encode(nil, n)
+		require.True(t, json.Valid(out))
+		require.True(t, utf8.Valid(out))
+		n2, serr := parse(out)
+		require.Nil(t, serr, "re-parse %q", out)
+		assert.True(t, equal(n, n2))
+		assert.Equal(t, string(out), string(encode(nil, n2)), "encoding is stable")
+		assert.Equal(t, string(appendCanonical(nil, n)), string(appendCanonical(nil, n2)))
+		// encoding/json decodes both to the same thing.
+		assert.Equal(t, decodeStd(t, data), decodeStd(t, out))
+	})
+}
+
+func decodeStd(t *testing.T, data []byte) any {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	require.NoError(t, dec.Decode(&v))
+	return v
+}

@@ -1,0 +1,344 @@
+package merge
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Policy decides a conflict: a value both sides changed, differently.
+type Policy int
+
+const (
+	// Ours keeps our value (the writer merging now wins: "last writer wins"
+	// per field). A member we removed stays removed. It is the zero Policy.
+	Ours Policy = iota
+	// Theirs keeps their value, the one already stored.
+	Theirs
+	// Fail leaves the conflict undecided: the merge returns a
+	// *ConflictError listing every such path.
+	Fail
+)
+
+// String returns "ours", "theirs" or "fail".
+func (p Policy) String() string {
+	switch p {
+	case Ours:
+		return "ours"
+	case Theirs:
+		return "theirs"
+	case Fail:
+		return "fail"
+	default:
+		return "Policy(" + strconv.Itoa(int(p)) + ")"
+	}
+}
+
+func (p Policy) valid() bool { return p >= Ours && p <= Fail }
+
+// Options configures a merge. The zero Options merges member by member and
+// resolves every conflict with Ours.
+type Options struct {
+	// Policy decides the conflicts no resolver claims, and those a resolver
+	// declines without a fallback of its own. The zero value is Ours.
+	Policy Policy
+	// Resolvers maps JSON Pointer patterns to the resolver for conflicts at
+	// the paths they match. A pattern is a JSON Pointer (RFC 6901, with ~0
+	// for '~' and ~1 for '/'; "" is the whole document) in which a segment
+	// "*" matches any one member name or array index ("/answers/*"). A "*"
+	// segment is always a wildcard, so it also matches a member named "*".
+	// When several patterns match a path the most specific wins: the one
+	// with fewer wildcards, then the one whose wildcards come later (so
+	// "/a/*" beats "/*/b" for "/a/b").
+	//
+	// Resolvers act at the path of a conflict. Where both sides still hold
+	// objects, the objects are merged member by member and the members'
+	// paths are matched, so a resolver for the object's own path is not
+	// consulted, unless it is Atomic.
+	Resolvers map[string]Resolver
+}
+
+// JSON merges three JSON documents: base, the version both edits started
+// from; ours; and theirs. For every path it compares base with each side:
+// a value changed on one side takes that side's value; a value both sides
+// changed the same way takes that value; a value both sides changed
+// differently is a conflict, decided by the resolver registered for the
+// path or by opts.Policy. A nil opts is the zero Options.
+//
+// Objects merge member by member, recursively: a member removed on one
+// side and unchanged on the other is removed; removed on one side and
+// changed on the other is a conflict. When both sides turned a value into
+// objects (from a value that was absent or not an object) their members
+// are merged against an empty base object, so members only one side added
+// are all kept and a member both added with different values is a
+// conflict. Arrays, strings, numbers, booleans and null are single values;
+// null is a value, not a removal. Two values are the same when they are
+// the same JSON value: objects with the same members in any order, arrays
+// with the same elements in order, numbers with the same text (1.0 and 1
+// differ).
+//
+// The result is compact JSON with no HTML escaping. Its members come in
+// theirs' order, followed by members only ours has, in ours' order.
+// Numbers keep their exact text.
+//
+// Each input must be one JSON text in UTF-8, with no member name repeated
+// within an object and nesting at most 10000 deep; otherwise JSON returns
+// an *InvalidJSONError (matching ErrInvalidJSON) that names the input.
+// Conflicts left undecided produce a *ConflictError (matching ErrConflict)
+// together with the report of all decisions; other errors come with a nil
+// report.
+func JSON(base, ours, theirs []byte, opts *Options) ([]byte, *Report, error) {
+	m, err := newMerger(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := parseInput(base, "base")
+	if err != nil {
+		return nil, nil, err
+	}
+	o, err := parseInput(ours, "ours")
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := parseInput(theirs, "theirs")
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := m.value(b, o, t)
+	if err != nil {
+		return nil, nil, err
+	}
+	report := &Report{Decisions: m.decisions}
+	if len(m.conflicts) > 0 {
+		slices.SortStableFunc(m.conflicts, func(x, y Decision) int { return strings.Compare(x.Path, y.Path) })
+		paths := make([]string, len(m.conflicts))
+		for i, c := range m.conflicts {
+			paths[i] = c.Path
+		}
+		return nil, report, &ConflictError{Paths: paths, Decisions: m.conflicts}
+	}
+	return encode(make([]byte, 0, len(theirs)+len(ours)/8+64), res), report, nil
+}
+
+// merger holds the state of one merge.
+type merger struct {
+	policy Policy
+	// patterns and resolvers are parallel, most specific pattern first.
+	patterns  []pattern
+	resolvers []Resolver
+	hasAtomic bool
+	// path holds the unescaped segments of the value being merged.
+	path      []string
+	decisions []Decision
+	conflicts []Decision
+}
+
+func newMerger(opts *Options) (*merger, error) {
+	m := &merger{}
+	if opts == nil {
+		return m, nil
+	}
+	if !opts.Policy.valid() {
+		return nil, fmt.Errorf("%w: unknown policy %v", ErrInvalidOptions, opts.Policy)
+	}
+	m.policy = opts.Policy
+	type entry struct {
+		p pattern
+		r Resolver
+	}
+	entries := make([]entry, 0, len(opts.Resolvers))
+	for text, r := range opts.Resolvers {
+		p, err := compilePattern(text)
+		if err != nil {
+			return nil, fmt.Errorf("%w: resolver pattern: %v", ErrInvalidOptions, err)
+		}
+		if (r.use != nil && !r.use.valid()) || (r.hasFallback && !r.fallback.valid()) {
+			return nil, fmt.Errorf("%w: resolver for %q uses an unknown policy", ErrInvalidOptions, text)
+		}
+		m.hasAtomic = m.hasAtomic || r.atomic
+		entries = append(entries, entry{p, r})
+	}
+	slices.SortFunc(entries, func(a, b entry) int {
+		switch {
+		case a.p.text == b.p.text:
+			return 0
+		case moreSpecific(&a.p, &b.p):
+			return -1
+		}
+		return 1
+	})
+	for _, e := range entries {
+		m.patterns = append(m.patterns, e.p)
+		m.resolvers = append(m.resolvers, e.r)
+	}
+	return m, nil
+}
+
+// resolver returns the resolver registered for the current path.
+func (m *merger) resolver() (Resolver, bool) {
+	for i := range m.patterns {
+		if m.patterns[i].matches(m.path) {
+			return m.resolvers[i], true
+		}
+	}
+	return Resolver{}, false
+}
+
+// atomicHere reports whether the current path is claimed by an Atomic
+// resolver.
+func (m *merger) atomicHere() bool {
+	if !m.hasAtomic {
+		return false
+	}
+	r, ok := m.resolver()
+	return ok && r.atomic
+}
+
+// value merges the values at the current path; nil means absent.
+func (m *merger) value(base, ours, theirs *node) (*node, error) {
+	if ours.isObject() && theirs.isObject() && !m.atomicHere() {
+		if base.isObject() {
+			return m.object(base, ours, theirs)
+		}
+		if !equal(base, ours) && !equal(base, theirs) {
+			// Both sides made objects of a value that was not one.
+			return m.object(&node{kind: kindObject}, ours, theirs)
+		}
+	}
+	oursChanged, theirsChanged := !equal(base, ours), !equal(base, theirs)
+	switch {
+	case !oursChanged && !theirsChanged:
+		return theirs, nil
+	case !oursChanged:
+		m.record(base, ours, theirs, theirs, RuleTheirsOnly)
+		return theirs, nil
+	case !theirsChanged:
+		m.record(base, ours, theirs, ours, RuleOursOnly)
+		return ours, nil
+	case equal(ours, theirs):
+		m.record(base, ours, theirs, theirs, RuleSame)
+		return theirs, nil
+	}
+	return m.conflict(base, ours, theirs)
+}
+
+// object merges three objects member by member.
+func (m *merger) object(base, ours, theirs *node) (*node, error) {
+	keys := make([]string, 0, len(theirs.keys))
+	vals := make([]*node, 0, len(theirs.keys))
+	unchanged := true
+	for i, k := range theirs.keys {
+		m.path = append(m.path, k)
+		v, err := m.value(base.member(k), ours.member(k), theirs.kids[i])
+		m.path = m.path[:len(m.path)-1]
+		if err != nil {
+			return nil, err
+		}
+		if v != theirs.kids[i] {
+			unchanged = false
+		}
+		if v != nil {
+			keys = append(keys, k)
+			vals = append(vals, v)
+		}
+	}
+	for i, k := range ours.keys {
+		if theirs.has(k) {
+			continue
+		}
+		m.path = append(m.path, k)
+		v, err := m.value(base.member(k), ours.kids[i], nil)
+		m.path = m.path[:len(m.path)-1]
+		if err != nil {
+			return nil, err
+		}
+		if v != nil {
+			unchanged = false
+			keys = append(keys, k)
+			vals = append(vals, v)
+		}
+	}
+	for i, k := range base.keys {
+		if theirs.has(k) || ours.has(k) {
+			continue
+		}
+		// Removed by both sides.
+		m.path = append(m.path, k)
+		_, err := m.value(base.kids[i], nil, nil)
+		m.path = m.path[:len(m.path)-1]
+		if err != nil {
+			return nil, err
+		}
+	}
+	if unchanged {
+		return theirs, nil
+	}
+	return newObject(keys, vals), nil
+}
+
+// conflict decides a value both sides changed differently.
+func (m *merger) conflict(base, ours, theirs *node) (*node, error) {
+	r, ok := m.resolver()
+	if !ok || (r.use == nil && r.decide == nil) {
+		return m.apply(r.fallbackOr(m.policy), "policy:", base, ours, theirs)
+	}
+	if r.use != nil {
+		return m.apply(*r.use, "resolver:"+r.name, base, ours, theirs)
+	}
+	path := joinPointer(m.path)
+	res, err := r.decide(path, base, ours, theirs)
+	if err == nil {
+		if res == nil && len(m.path) == 0 {
+			return nil, &ResolverError{Path: path, Err: errors.New("cannot remove the whole document")}
+		}
+		m.record(base, ours, theirs, res, "resolver:"+r.name)
+		return res, nil
+	}
+	if !errors.Is(err, ErrNoDecision) {
+		return nil, err
+	}
+	return m.apply(r.fallbackOr(m.policy), "resolver:"+r.name+"/fallback:", base, ours, theirs)
+}
+
+// fallbackOr returns the resolver's fallback policy, or p if it has none.
+func (r Resolver) fallbackOr(p Policy) Policy {
+	if r.hasFallback {
+		return r.fallback
+	}
+	return p
+}
+
+// apply decides a conflict by a policy. A rule ending in ':' gets the
+// policy's name appended.
+func (m *merger) apply(p Policy, rule string, base, ours, theirs *node) (*node, error) {
+	if rule[len(rule)-1] == ':' {
+		rule += p.String()
+	}
+	switch p {
+	case Ours:
+		m.record(base, ours, theirs, ours, rule)
+		return ours, nil
+	case Theirs:
+		m.record(base, ours, theirs, theirs, rule)
+		return theirs, nil
+	default:
+		m.record(base, ours, theirs, nil, rule)
+		m.conflicts = append(m.conflicts, m.decisions[len(m.decisions)-1])
+		// Keep merging to find every conflict; the result is discarded.
+		return theirs, nil
+	}
+}
+
+// record adds a decision for the current path to the report.
+func (m *merger) record(base, ours, theirs, result *node, rule string) {
+	m.decisions = append(m.decisions, Decision{
+		Path:   joinPointer(m.path),
+		Base:   rawOf(base),
+		Ours:   rawOf(ours),
+		Theirs: rawOf(theirs),
+		Result: rawOf(result),
+		Rule:   rule,
+	})
+}

@@ -1,0 +1,59 @@
+package merge
+
+import "encoding/json"
+
+// Rules that name how a Decision was made. Conflicts are named
+// "policy:<ours|theirs|fail>" when Options.Policy decided them,
+// "resolver:<name>" when a resolver did, and
+// "resolver:<name>/fallback:<ours|theirs|fail>" when a resolver declined
+// and its fallback policy decided.
+const (
+	// RuleTheirsOnly means only theirs changed the value; theirs is kept.
+	RuleTheirsOnly = "theirs-only"
+	// RuleOursOnly means only ours changed the value; ours is kept.
+	RuleOursOnly = "ours-only"
+	// RuleSame means both sides made the same change.
+	RuleSame = "same"
+)
+
+// Report lists what a merge decided.
+type Report struct {
+	// Decisions has one entry per path that changed on at least one side,
+	// in document order: members in theirs' order, then members only ours
+	// has, then members both sides removed. Objects merged member by member
+	// have no entry of their own, only their changed members do.
+	Decisions []Decision
+}
+
+// Decision records how one path was merged.
+type Decision struct {
+	// Path is the JSON Pointer of the value ("" for the whole document).
+	Path string
+	// Base, Ours and Theirs are the compact values at Path in each input,
+	// nil where the input has no such value.
+	Base, Ours, Theirs json.RawMessage
+	// Result is the merged value, nil when the member was removed or when
+	// the conflict was left undecided.
+	Result json.RawMessage
+	// Rule names what decided: RuleTheirsOnly, RuleOursOnly, RuleSame, or a
+	// policy or resolver as described above.
+	Rule string
+}
+
+// Conflicts returns the decisions that were made on conflicting changes:
+// every decision whose rule is neither RuleTheirsOnly, RuleOursOnly nor
+// RuleSame.
+func (r *Report) Conflicts() []Decision {
+	if r == nil {
+		return nil
+	}
+	var out []Decision
+	for _, d := range r.Decisions {
+		switch d.Rule {
+		case RuleTheirsOnly, RuleOursOnly, RuleSame:
+		default:
+			out = append(out, d)
+		}
+	}
+	return out
+}

@@ -1,0 +1,90 @@
+package merge
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Func merges three versions of a document: base (the version both edits
+// started from), ours, theirs. Any function of this type is a merge
+// strategy; LastWriteWins and FieldUnion are the built-in ones.
+type Func[T any] func(base, ours, theirs T) (T, error)
+
+// LastWriteWins returns the strategy that keeps ours whole: our document
+// replaces theirs, and their changes are dropped. It is the explicit choice
+// to overwrite.
+func LastWriteWins[T any]() Func[T] {
+	return func(_, ours, _ T) (T, error) { return ours, nil }
+}
+
+// FieldUnion returns the strategy that merges member by member with JSON,
+// keeping the changes of both sides and deciding conflicts with opts
+// (nil: the zero Options, where ours wins each conflicting field).
+//
+// Values travel as JSON: each input is marshalled with encoding/json, the
+// merged document is unmarshalled into a new T. When T is []byte or
+// json.RawMessage the bytes are the JSON document itself, and nil or empty
+// bytes stand for null. Use []byte, json.RawMessage or types that hold
+// numbers as json.Number to keep numbers exact; float64 fields and
+// interface values unmarshal numbers as float64.
+func FieldUnion[T any](opts *Options) Func[T] {
+	return func(base, ours, theirs T) (T, error) {
+		var zero T
+		b, err := toJSON(base, "base")
+		if err != nil {
+			return zero, err
+		}
+		o, err := toJSON(ours, "ours")
+		if err != nil {
+			return zero, err
+		}
+		t, err := toJSON(theirs, "theirs")
+		if err != nil {
+			return zero, err
+		}
+		merged, _, err := JSON(b, o, t, opts)
+		if err != nil {
+			return zero, err
+		}
+		return fromJSON[T](merged)
+	}
+}
+
+// toJSON returns the JSON document for a typed value.
+func toJSON[T any](v T, input string) ([]byte, error) {
+	switch b := any(v).(type) {
+	case []byte:
+		return nullIfEmpty(b), nil
+	case json.RawMessage:
+		return nullIfEmpty(b), nil
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("merge: encoding %s: %w", input, err)
+	}
+	return data, nil
+}
+
+func nullIfEmpty(b []byte) []byte {
+	if len(b) == 0 {
+		return []byte("null")
+	}
+	return b
+}
+
+// fromJSON decodes a merged document into a T.
+func fromJSON[T any](data []byte) (T, error) {
+	var out T
+	switch p := any(&out).(type) {
+	case *[]byte:
+		*p = data
+		return out, nil
+	case *json.RawMessage:
+		*p = data
+		return out, nil
+	}
+	if err := json.Unmarshal(data, &out); err != nil {
+		return out, fmt.Errorf("merge: decoding the merged document: %w", err)
+	}
+	return out, nil
+}
