@@ -27,6 +27,10 @@ type codec[T any] interface {
 	contentType(cur snapshot) string
 	// merge is the default three-way merge of whole documents.
 	merge(base, ours, theirs snapshot) ([]byte, *merge.Report, error)
+	// recreate returns the document that recreates ours after someone deleted
+	// the document it was made on (base): what ours changed survives, what
+	// it merely carried over from base stays deleted.
+	recreate(base, ours snapshot) ([]byte, error)
 }
 
 func newCodec[T any](s settings) codec[T] {
@@ -95,6 +99,24 @@ func (c jsonCodec[T]) merge(base, ours, theirs snapshot) ([]byte, *merge.Report,
 	return mergeJSON(base, ours, theirs)
 }
 
+func (jsonCodec[T]) recreate(base, ours snapshot) ([]byte, error) {
+	return recreateJSON(base, ours)
+}
+
+// recreateJSON merges ours with the deletion of base: theirs is the empty
+// object, so members ours left alone are removed and members it changed or
+// added are kept.
+func recreateJSON(base, ours snapshot) ([]byte, error) {
+	if !base.exists {
+		return ours.body, nil
+	}
+	out, _, err := merge.JSON(base.body, ours.body, []byte("{}"), &merge.Options{Policy: merge.Ours})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidDocument, err)
+	}
+	return out, nil
+}
+
 // mergeJSON is the default field union of three JSON documents. An absent
 // base counts as the empty object.
 func mergeJSON(base, ours, theirs snapshot) ([]byte, *merge.Report, error) {
@@ -133,10 +155,18 @@ func (c rawCodec) contentType(cur snapshot) string {
 // unknown format have no safe default merge.
 func (c rawCodec) merge(base, ours, theirs snapshot) ([]byte, *merge.Report, error) {
 	if !isJSON(ours.contentType) || !isJSON(theirs.contentType) {
-		return nil, nil, fmt.Errorf("%w: no default merge for %q onto %q documents; pass a merge.Func",
-			merge.ErrConflict, ours.contentType, theirs.contentType)
+		return nil, nil, fmt.Errorf("%w: %q onto %q; pass a merge.Func",
+			ErrNoMerge, ours.contentType, theirs.contentType)
 	}
 	return mergeJSON(base, ours, theirs)
+}
+
+// recreate merges JSON like the JSON codec and writes other bytes as they are.
+func (rawCodec) recreate(base, ours snapshot) ([]byte, error) {
+	if base.exists && isJSON(base.contentType) && isJSON(ours.contentType) {
+		return recreateJSON(base, ours)
+	}
+	return ours.body, nil
 }
 
 // isJSON reports whether a Content-Type names JSON (parameters ignored).

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -121,7 +122,7 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 			}
 			if seen && !snap.exists {
 				e.s.logger.DebugContext(ctx, "ifmatch: document deleted during the write", "url", redact(p.url), "policy", e.s.onDeleted.String())
-				if e.s.onDeleted == Fail {
+				if e.s.onDeleted == FailDeleted {
 					return fail(ErrDeleted)
 				}
 			}
@@ -146,7 +147,7 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 		attempts++
 		resp, err := e.tr.do(ctx, http.MethodPut, p.url, header, body, false)
 		if err != nil {
-			return fail(err)
+			return fail(unknownOutcome(err))
 		}
 		lastStatus = resp.status
 		switch {
@@ -164,6 +165,8 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 			return out, nil
 		case lost(resp.status, cur.exists):
 			e.s.logger.DebugContext(ctx, "ifmatch: write lost, reading again", "url", redact(p.url), "status", resp.status, "attempt", attempts)
+		case resp.status >= 500:
+			return fail(unknownOutcome(newHTTPError(http.MethodPut, redact(p.url), resp.status, resp.body)))
 		default:
 			return fail(newHTTPError(http.MethodPut, redact(p.url), resp.status, resp.body))
 		}
@@ -178,16 +181,27 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 }
 
 // lost reports whether status answers a conditional write that lost to
-// another writer, so the document must be read again: 409, 412, 428, and 404
-// for an If-Match write (a server's way of saying the document is gone).
+// another writer, so the document must be read again: 409 and 412; for an
+// If-Match write also 428 (the server wants a fresher precondition) and 404
+// (its way of saying the document is gone). A 428 to a create that already
+// sent If-None-Match: * cannot be mended by reading again.
 func lost(status int, ifMatch bool) bool {
 	switch status {
-	case http.StatusConflict, http.StatusPreconditionFailed, http.StatusPreconditionRequired:
+	case http.StatusConflict, http.StatusPreconditionFailed:
 		return true
-	case http.StatusNotFound:
+	case http.StatusPreconditionRequired, http.StatusNotFound:
 		return ifMatch
 	}
 	return false
+}
+
+// unknownOutcome marks the failure of a write that may have reached the
+// server and been applied: the client cannot tell, so it does not re-send.
+func unknownOutcome(err error) error {
+	if notSent(err) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrOutcomeUnknown, err)
 }
 
 // confirm finds the ETag of a write whose answer carried none (or a weak
@@ -211,10 +225,13 @@ func (e *engine) remove(ctx context.Context, u, ifMatch string) error {
 	}
 	resp, err := e.tr.do(ctx, http.MethodDelete, u, header, nil, false)
 	if err != nil {
-		return err
+		return unknownOutcome(err)
 	}
-	if resp.status >= 200 && resp.status < 300 {
+	switch {
+	case resp.status >= 200 && resp.status < 300:
 		return nil
+	case resp.status >= 500:
+		return unknownOutcome(newHTTPError(http.MethodDelete, redact(u), resp.status, resp.body))
 	}
 	return newHTTPError(http.MethodDelete, redact(u), resp.status, resp.body)
 }

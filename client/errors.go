@@ -35,6 +35,14 @@ var (
 	// ErrDeleted means the document was deleted while a write was in progress
 	// and the DeletedPolicy is Fail.
 	ErrDeleted = errors.New("ifmatch: document deleted during the write")
+	// ErrOutcomeUnknown means a write may or may not have been applied: the
+	// connection failed after the request was sent, or the server answered
+	// 5xx. The client does not re-send such a write; read the document to
+	// learn what happened.
+	ErrOutcomeUnknown = errors.New("ifmatch: outcome of the write unknown")
+	// ErrNoMerge means Save needed the default merge for documents that have
+	// none (raw bytes that are not JSON): pass a merge.Func.
+	ErrNoMerge = errors.New("ifmatch: no default merge for this content type")
 	// ErrInvalidDocument means a document could not be decoded or encoded
 	// (for example, the server holds text that is not JSON for a JSON client).
 	ErrInvalidDocument = errors.New("ifmatch: invalid document")
@@ -47,8 +55,11 @@ const maxExcerpt = 512
 // It never holds credentials: URL has its user information removed and no
 // request header is kept.
 type HTTPError struct {
-	Method     string
-	URL        string
+	// Method is the request's method.
+	Method string
+	// URL is the request's URL without user information.
+	URL string
+	// StatusCode is the answer's status.
 	StatusCode int
 	// Body is the start of the response body, at most 512 bytes, cut on a
 	// character boundary.
@@ -98,17 +109,22 @@ func statusSentinel(code int) error {
 func excerpt(body []byte) string {
 	if len(body) > maxExcerpt {
 		body = body[:maxExcerpt]
-		for len(body) > 0 && !utf8.Valid(body) {
-			body = body[:len(body)-1]
+		// Drop a character cut in two at the end.
+		start := len(body) - 1
+		for start > 0 && len(body)-start < utf8.UTFMax && !utf8.RuneStart(body[start]) {
+			start--
+		}
+		if !utf8.FullRune(body[start:]) {
+			body = body[:start]
 		}
 	}
-	return strings.TrimSpace(string(body))
+	return strings.TrimSpace(strings.ToValidUTF8(string(body), "\uFFFD"))
 }
 
 // WriteError reports a write (Update, Save) that did not complete: what it was
 // writing, how many conditional writes it sent, the status of the last answer,
 // and why it stopped. Err is one of ErrConflict, ErrDeleted, ErrWeakETag, the
-// context's error, a merge or edit error, or an *HTTPError.
+// context's error, ErrOutcomeUnknown, a merge or edit error, or an *HTTPError.
 type WriteError struct {
 	Op         string // "update" or "save"
 	Resource   string // the document, in a form fit for logs

@@ -58,8 +58,8 @@ func TestDeletedDuringTheLoop(t *testing.T) {
 		wantErr error
 		final   string // "" = absent
 	}{
-		{name: "recreate replays the edit on the zero value", policy: client.Recreate, final: `{"page":1}`},
-		{name: "fail returns ErrDeleted", policy: client.Fail, wantErr: client.ErrDeleted},
+		{name: "recreate replays the edit on the zero value", policy: client.RecreateDeleted, final: `{"page":1}`},
+		{name: "fail returns ErrDeleted", policy: client.FailDeleted, wantErr: client.ErrDeleted},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -101,7 +101,7 @@ func TestDeletedDuringSave(t *testing.T) {
 	base, err = c.Get(context.Background(), key)
 	require.NoError(t, err)
 	srv.DeleteDocument(key)
-	strict := newClient[progress](t, srv, &client.Options{OnDeleted: client.Fail})
+	strict := newClient[progress](t, srv, &client.Options{OnDeleted: client.FailDeleted})
 	_, err = strict.Save(context.Background(), key, base, progress{Page: 2}, nil)
 	require.ErrorIs(t, err, client.ErrDeleted)
 }
@@ -113,7 +113,7 @@ func TestContextCancelledDuringBackoff(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c := newClient[progress](t, srv, &client.Options{ConflictBackoff: func(int) time.Duration {
-		cancel() // the context ends while the loop waits
+		time.AfterFunc(20*time.Millisecond, cancel) // the context ends while the loop waits
 		return time.Hour
 	}})
 
@@ -401,7 +401,7 @@ func TestRawDocuments(t *testing.T) {
 	srv.SetDocument(key, "text/plain; charset=utf-8", []byte("line 1\nline 2\n"))
 
 	_, err = c.Save(ctx, key, base, []byte("line 1\nmine\n"), nil)
-	require.ErrorIs(t, err, merge.ErrConflict, "no default merge for text")
+	require.ErrorIs(t, err, client.ErrNoMerge, "no default merge for text")
 
 	appendLines := func(base, ours, theirs []byte) ([]byte, error) {
 		return append(append([]byte{}, theirs...), ours[len(base):]...), nil
@@ -615,4 +615,80 @@ func TestConcurrentWriters(t *testing.T) {
 		want.WriteString("}")
 		assert.JSONEq(t, want.String(), storedJSON(t, srv))
 	})
+}
+
+// TestSaveLosesTwice makes Save lose two rounds in a row: each merge must be
+// made on the version it lost to, so that no writer's edit is dropped.
+func TestSaveLosesTwice(t *testing.T) {
+	srv := newServer(t, nil)
+	srv.SetDocument(key, "application/json", []byte(`{"page":1,"a":1}`))
+	c := newClient[progress](t, srv, nil)
+	base, err := c.Get(context.Background(), key)
+	require.NoError(t, err)
+	srv.SetDocument(key, "application/json", []byte(`{"page":2,"a":1}`)) // v2: someone turns the page
+	srv.Script(statedoctest.Script{Method: http.MethodPut})              // the first, stale write
+	srv.Script(statedoctest.Script{Method: http.MethodPut, Before: func() {
+		// v3 lands between our re-read and our second write.
+		srv.SetDocument(key, "application/json", []byte(`{"page":3,"a":1,"b":2}`))
+	}})
+
+	ours := base.Value
+	ours.Checked = map[string]bool{"intro": true}
+	res, err := c.Save(context.Background(), key, base, ours, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 3, res.Attempts)
+	assert.JSONEq(t, `{"page":3,"a":1,"b":2,"checked":{"intro":true}}`, storedJSON(t, srv))
+	assert.Equal(t, []string{
+		"GET -> 200", "PUT If-Match -> 412", "GET -> 200", "PUT If-Match -> 412", "GET -> 200", "PUT If-Match -> 204",
+	}, exchanges(srv))
+}
+
+// TestUpdateReplaysOnOtherAppsChanges: the version another app wrote between
+// our read and our write keeps its change after our replayed edit.
+func TestUpdateReplaysOnOtherAppsChanges(t *testing.T) {
+	srv := newServer(t, nil)
+	srv.SetDocument(key, "application/json", []byte(`{"page":1,"otherApp":{"seen":1}}`))
+	srv.Script(statedoctest.Script{Method: http.MethodPut, Before: func() {
+		srv.SetDocument(key, "application/json", []byte(`{"page":1,"otherApp":{"seen":2},"extra":[1]}`))
+	}})
+	c := newClient[progress](t, srv, nil)
+	res, err := c.Update(context.Background(), key, turnPage)
+	require.NoError(t, err)
+	assert.Equal(t, 2, res.Attempts)
+	assert.JSONEq(t, `{"page":2,"otherApp":{"seen":2},"extra":[1]}`, storedJSON(t, srv))
+}
+
+// TestSaveRecreateKeepsDeletedMembersDeleted: recreating after a deletion
+// writes what ours changed, not what it only carried over.
+func TestSaveRecreateKeepsDeletedMembersDeleted(t *testing.T) {
+	srv := newServer(t, nil)
+	srv.SetDocument(key, "application/json", []byte(`{"page":1,"otherApp":{"secret":"x"}}`))
+	c := newClient[progress](t, srv, nil)
+	base, err := c.Get(context.Background(), key)
+	require.NoError(t, err)
+	srv.DeleteDocument(key)
+
+	res, err := c.Save(context.Background(), key, base, progress{Page: 2}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, client.Created, res.Outcome)
+	assert.JSONEq(t, `{"page":2}`, storedJSON(t, srv))
+}
+
+func TestListSinceIsExclusive(t *testing.T) {
+	clock := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	srv := newServer(t, &statedoctest.Options{Now: func() time.Time { return clock }})
+	first, second := key, key
+	first.StateID, second.StateID = "first", "second"
+	srv.SetDocument(first, "application/json", []byte(`{}`))
+	t1 := clock
+	clock = clock.Add(time.Minute)
+	srv.SetDocument(second, "application/json", []byte(`{}`))
+
+	c := newClient[progress](t, srv, nil)
+	ids, err := c.List(context.Background(), key.Context(), t1.Add(-time.Second))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"first", "second"}, ids)
+	ids, err = c.List(context.Background(), key.Context(), t1)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"second"}, ids, "since is exclusive")
 }

@@ -26,12 +26,13 @@ type Options struct {
 	Password string
 
 	// MaxAttempts bounds the conditional writes of one Update or Save. When it is
-	// reached after a 409, 412 or 428, the call fails with ErrConflict. Zero means 10.
+	// reached after a 409, 412 or 428, the call fails with ErrConflict.
+	// Zero or a negative value means 10.
 	MaxAttempts int
 
 	// ConflictBackoff gives the wait after the n-th lost write (n counts from 1)
-	// before the document is read again. Nil means full jitter starting at 10 ms
-	// and capped at 1 s.
+	// before the document is read again; it also spaces the re-reads made for a
+	// strong ETag. Nil means full jitter starting at 10 ms and capped at 1 s.
 	ConflictBackoff Backoff
 
 	// WeakETagRereads bounds the reads made to obtain a strong ETag when the
@@ -42,19 +43,23 @@ type Options struct {
 
 	// OnDeleted says what a write does when the document it was changing is
 	// deleted by someone else in the middle of the loop. The zero value,
-	// Recreate, creates it again from the change; Fail returns ErrDeleted.
+	// RecreateDeleted, creates it again from the change; FailDeleted returns
+	// ErrDeleted.
 	OnDeleted DeletedPolicy
 
 	// TransportRetries bounds the re-sends of a request that the network or the
 	// server failed before processing it: reads are retried on connection
 	// errors, 429 and 5xx (except 501); writes only on 429 and on connection
 	// failures that happened before anything was sent, since the outcome of a
-	// write that reached the server is unknown. Retry-After is honoured.
+	// write that reached the server is unknown (ErrOutcomeUnknown).
+	// Retry-After is honoured; an answer asking for a longer wait than
+	// TransportWaitMax is returned to the caller instead of re-sent early.
 	// Zero means 3; a negative value means none.
 	TransportRetries int
 
 	// TransportWaitMin and TransportWaitMax bound the wait between transport
-	// retries. Zero means 100 ms and 5 s.
+	// retries. Zero or negative means 100 ms and 5 s; a maximum below the
+	// minimum is raised to it.
 	TransportWaitMin time.Duration
 	TransportWaitMax time.Duration
 
@@ -74,28 +79,30 @@ type Options struct {
 type Backoff func(attempt int) time.Duration
 
 // FullJitter returns a Backoff that waits a uniformly random time in
-// [0, min(max, base·2^(attempt-1))].
-func FullJitter(base, max time.Duration) Backoff {
-	return func(attempt int) time.Duration { return backoff.FullJitter(attempt, base, max) }
+// [0, min(limit, base·2^(attempt-1))].
+func FullJitter(base, limit time.Duration) Backoff {
+	return func(attempt int) time.Duration { return backoff.FullJitter(attempt, base, limit) }
 }
 
 // DeletedPolicy is what a write does when its document disappears mid-loop.
 type DeletedPolicy int
 
 const (
-	// Recreate creates the document again, with If-None-Match: *, from the
-	// change: Update replays its edit on the zero value; Save writes ours.
-	Recreate DeletedPolicy = iota
-	// Fail stops the write with ErrDeleted.
-	Fail
+	// RecreateDeleted creates the document again, with If-None-Match: *,
+	// from the change: Update replays its edit on the zero value; Save
+	// writes what ours changed or added (members it only carried over from
+	// the deleted version stay deleted).
+	RecreateDeleted DeletedPolicy = iota
+	// FailDeleted stops the write with ErrDeleted.
+	FailDeleted
 )
 
 // String returns the policy's name.
 func (p DeletedPolicy) String() string {
 	switch p {
-	case Recreate:
+	case RecreateDeleted:
 		return "recreate"
-	case Fail:
+	case FailDeleted:
 		return "fail"
 	}
 	return "DeletedPolicy(?)"

@@ -56,25 +56,31 @@ func (o Outcome) String() string {
 	return fmt.Sprintf("Outcome(%d)", int(o))
 }
 
-// Result is what a successful Update or Save leaves.
+// Result is what a successful Update or Save leaves. Calls that fail return
+// the zero Result, which carries no meaning.
 type Result[T any] struct {
 	// Doc is the document as it now stands on the server. Its ETag is empty
 	// when the server's answer carried none and a read-back found the
 	// document already changed by someone else. It can be the base of a
 	// later Save.
 	Doc[T]
-	// Attempts counts the conditional writes sent (0 when Unchanged).
+	// Attempts counts the conditional writes sent. It is 0 for an Unchanged
+	// result found at once, and more when writes were lost first — even
+	// with Outcome Unchanged, when the version that beat ours already held
+	// our change.
 	Attempts int
 	// Outcome says whether the write created, updated or changed nothing.
 	Outcome Outcome
-	// Report lists the decisions of the default merge, when Save merged with
-	// it; nil otherwise.
+	// Report lists the decisions of the default merge when Save merged with
+	// it, the rounds in order (a later round may decide a path again); nil
+	// otherwise.
 	Report *merge.Report
 }
 
 // StateClient reads and writes documents of the xAPI State Resource of one
 // LRS. T is any JSON-serialisable type, or []byte for raw documents of any
-// content type. A StateClient is safe for concurrent use.
+// content type. A StateClient is safe for concurrent use. Make one with
+// NewStateClient; the zero value is not usable.
 //
 // A typed client never drops what T does not declare: it writes the
 // difference between T as read and T as changed onto the raw document, so
@@ -94,7 +100,8 @@ func NewStateClient[T any](endpoint string, opts *Options) (*StateClient[T], err
 	}
 	u.RawQuery, u.Fragment = "", ""
 	s := resolve(opts)
-	header := http.Header{statedoc.HeaderVersion: {s.version}}
+	header := http.Header{}
+	header.Set(statedoc.HeaderVersion, s.version)
 	return &StateClient[T]{
 		endpoint: strings.TrimSuffix(u.String(), "/") + "/activities/state",
 		eng:      &engine{tr: newTransport(s, header), s: s},
@@ -160,6 +167,7 @@ func (c *StateClient[T]) Update(ctx context.Context, key statedoc.Key, edit func
 			from []byte
 		)
 		if cur.exists {
+			var err error
 			if v, err = c.codec.decode(cur.body); err != nil {
 				return nil, "", err
 			}
@@ -190,7 +198,8 @@ func (c *StateClient[T]) Update(ctx context.Context, key statedoc.Key, edit func
 // earlier Save), with If-Match: base.ETag. When another writer got there
 // first, Save reads their version (theirs), merges with m(base, ours,
 // theirs) and tries again conditionally; the next round's base is the
-// version it merged onto. A nil m is the default field union (merge.JSON with
+// version it merged onto. When ours equals base, Save sends nothing and
+// returns base as an Unchanged result. A nil m is the default field union (merge.JSON with
 // zero Options: changes of both sides kept, ours winning a field both
 // changed); use merge.LastWriteWins to overwrite on purpose. A merge error
 // stops Save, and nothing is written.
@@ -236,10 +245,19 @@ func (c *StateClient[T]) Save(ctx context.Context, key statedoc.Key, base Doc[T]
 
 	var report *merge.Report
 	step := func(cur snapshot) ([]byte, string, error) {
-		if sameVersion(cur, b) || !cur.exists {
-			// Ours was made on this very version, or the document is gone and
-			// ours recreates it.
+		switch {
+		case sameVersion(cur, b):
+			// Ours was made on this very version.
+			return o.body, o.contentType, nil
+		case !cur.exists:
+			// The document was deleted: ours recreates it, without what
+			// it only carried over from the deleted version.
+			body, err := c.codec.recreate(b, o)
+			if err != nil {
+				return nil, "", err
+			}
 			b = cur
+			o = snapshot{exists: true, body: body, contentType: o.contentType}
 			return o.body, o.contentType, nil
 		}
 		merged, rep, err := c.merge(b, o, cur, m)

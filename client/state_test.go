@@ -36,7 +36,10 @@ func fast(o *client.Options) *client.Options {
 		o.ConflictBackoff = client.FullJitter(time.Microsecond, time.Millisecond)
 	}
 	if o.TransportWaitMin == 0 {
-		o.TransportWaitMin, o.TransportWaitMax = time.Millisecond, 5*time.Millisecond
+		o.TransportWaitMin = time.Millisecond
+	}
+	if o.TransportWaitMax == 0 {
+		o.TransportWaitMax = 5 * time.Millisecond
 	}
 	return o
 }
@@ -148,6 +151,25 @@ func TestUpdateLoop(t *testing.T) {
 			},
 		},
 		{
+			name: "404 to an If-Match write: the document is gone, read again", initial: `{"page":1}`,
+			scripts: []statedoctest.Script{{Method: http.MethodPut, Status: http.StatusNotFound}},
+			outcome: client.Updated, attempts: 2, final: `{"page":2}`,
+			log: []string{"GET -> 200", "PUT If-Match -> 404", "GET -> 200", "PUT If-Match -> 204"},
+		},
+		{
+			name:    "428 to a create cannot be mended by reading again",
+			scripts: []statedoctest.Script{{Method: http.MethodPut, Status: http.StatusPreconditionRequired}},
+			wantErr: client.ErrPreconditionRequired, attempts: 1, status: 428,
+			log: []string{"GET -> 404", "PUT If-None-Match:* -> 428"},
+		},
+		{
+			name: "an ETag of * is never sent back", initial: `{"page":1}`,
+			scripts: []statedoctest.Script{{Method: http.MethodGet, Header: http.Header{"Etag": {`*`}}, Times: 100}},
+			opts:    client.Options{WeakETagRereads: 1},
+			wantErr: client.ErrWeakETag, final: `{"page":1}`,
+			log: []string{"GET -> 200", "GET -> 200"},
+		},
+		{
 			name: "weak ETag is never sent; re-read until strong", initial: `{"page":1}`,
 			scripts: []statedoctest.Script{{Method: http.MethodGet, Header: http.Header{"Etag": {`W/"weak"`}}, Times: 2}},
 			outcome: client.Updated, attempts: 1, final: `{"page":2}`,
@@ -186,8 +208,8 @@ func TestUpdateLoop(t *testing.T) {
 		},
 		{
 			name: "500 on a conditional write is not re-sent", initial: `{"page":1}`,
-			scripts:  []statedoctest.Script{{Method: http.MethodPut, Status: http.StatusInternalServerError}},
-			attempts: 1, status: 500, final: `{"page":1}`,
+			scripts: []statedoctest.Script{{Method: http.MethodPut, Status: http.StatusInternalServerError}},
+			wantErr: client.ErrOutcomeUnknown, attempts: 1, status: 500, final: `{"page":1}`,
 			log: []string{"GET -> 200", "PUT If-Match -> 500"},
 		},
 		{
@@ -216,18 +238,19 @@ func TestUpdateLoop(t *testing.T) {
 			c := newClient[progress](t, srv, &opts)
 
 			res, err := c.Update(context.Background(), key, turnPage)
-			switch {
-			case tt.wantErr != nil:
+			if tt.wantErr != nil {
 				require.ErrorIs(t, err, tt.wantErr)
-				fallthrough
-			case tt.outcome == 0 && tt.wantErr == nil:
-				require.Error(t, err)
 				var we *client.WriteError
 				require.ErrorAs(t, err, &we)
 				assert.Equal(t, tt.attempts, we.Attempts)
 				assert.Equal(t, tt.status, we.LastStatus)
 				assert.Contains(t, err.Error(), fmt.Sprintf("after %d attempt(s)", tt.attempts))
-			default:
+				if tt.status >= 400 && tt.status != http.StatusPreconditionFailed {
+					var he *client.HTTPError
+					require.ErrorAs(t, err, &he)
+					assert.Equal(t, tt.status, he.StatusCode)
+				}
+			} else {
 				require.NoError(t, err)
 				assert.Equal(t, tt.outcome, res.Outcome)
 				assert.Equal(t, tt.attempts, res.Attempts)

@@ -2,6 +2,8 @@ package client
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +31,7 @@ type transport struct {
 	header   http.Header // sent on every request (e.g. the xAPI version)
 	username string
 	password string
+	waitMax  time.Duration
 	log      *slog.Logger
 }
 
@@ -46,39 +49,66 @@ func (r *response) etag() string { return r.header.Get("ETag") }
 type safeKey struct{}
 
 func newTransport(s settings, header http.Header) *transport {
-	rc := &retryablehttp.Client{
-		HTTPClient:   s.httpClient,
+	t := &transport{header: header, username: s.username, password: s.password, waitMax: s.waitMax, log: s.logger}
+	t.rc = &retryablehttp.Client{
+		HTTPClient:   keepIdle(s.httpClient),
 		Logger:       nil,
 		RetryWaitMin: s.waitMin,
 		RetryWaitMax: s.waitMax,
 		RetryMax:     s.transportRetries,
-		CheckRetry:   checkRetry,
+		CheckRetry:   t.checkRetry,
 		Backoff:      transportBackoff,
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
-	return &transport{rc: rc, header: header, username: s.username, password: s.password, log: s.logger}
+	return t
 }
 
-// checkRetry re-sends reads on network errors, 429 and 5xx (but 501), and
-// writes only on 429 or when the connection failed before the request left.
-func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if ctx.Err() != nil {
-		return false, ctx.Err()
+// keepIdle returns a copy of hc whose CloseIdleConnections does nothing:
+// retryablehttp calls it after every failed request, and it must not empty
+// the connection pool the caller's client shares with the rest of the process.
+func keepIdle(hc *http.Client) *http.Client {
+	c := *hc
+	rt := c.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
 	}
+	c.Transport = roundTripperOnly{rt}
+	return &c
+}
+
+// roundTripperOnly hides every method of a RoundTripper but RoundTrip.
+type roundTripperOnly struct{ rt http.RoundTripper }
+
+func (r roundTripperOnly) RoundTrip(req *http.Request) (*http.Response, error) {
+	return r.rt.RoundTrip(req)
+}
+
+// checkRetry re-sends reads on transient network errors, 429 and 5xx (but
+// 501), and writes only on 429 or when the connection failed before the
+// request left. An answer whose Retry-After asks for a longer wait than
+// TransportWaitMax is returned as it is rather than re-sent early.
+func (t *transport) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	safe, _ := ctx.Value(safeKey{}).(bool)
+	retry := false
 	if err != nil {
-		if notSent(err) {
-			return true, nil
+		retry = notSent(err) || (safe && transient(err))
+	} else {
+		switch {
+		case resp.StatusCode == http.StatusTooManyRequests:
+			retry = true
+		case safe && resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented:
+			retry = true
 		}
-		return safe && transient(err), nil
+		if retry && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+			if d, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok && d > t.waitMax {
+				retry = false
+			}
+		}
 	}
-	switch {
-	case resp.StatusCode == http.StatusTooManyRequests:
-		return true, nil
-	case safe && (resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented):
-		return true, nil
+	if retry && ctx.Err() != nil {
+		return false, nil // the answer or error at hand is returned as it is
 	}
-	return false, nil
+	return retry, nil
 }
 
 // notSent reports whether err shows that the request never reached a server:
@@ -89,9 +119,27 @@ func notSent(err error) bool {
 }
 
 // transient reports network failures a re-send may mend: timeouts, resets,
-// a connection closed before the answer. Certificate, scheme and redirect
-// errors are not among them.
+// a connection closed before the answer. Certificate, TLS, scheme and
+// redirect-policy errors, and the end of the request's context, are not
+// among them.
 func transient(err error) bool {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var (
+		verify   *tls.CertificateVerificationError
+		record   tls.RecordHeaderError
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+	)
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
+		errors.As(err, &verify), errors.As(err, &record), errors.As(err, &unknown),
+		errors.As(err, &hostname), errors.As(err, &invalid):
+		return false
+	}
 	var ne net.Error
 	if errors.As(err, &ne) {
 		return true
@@ -99,18 +147,19 @@ func transient(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
 }
 
-// transportBackoff honours Retry-After on 429 and 503 (capped by max), and
-// otherwise waits with full jitter between min and max.
-func transportBackoff(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
+// transportBackoff waits what Retry-After asks on 429 and 503 (checkRetry
+// has made sure it is within hi), and otherwise a full-jitter wait within
+// [lo, hi].
+func transportBackoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
 	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
 		if d, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
-			if d > max {
-				d = max
-			}
-			return d
+			return min(d, hi)
 		}
 	}
-	return min + backoff.FullJitter(attempt+1, min, max-min)
+	if hi <= lo {
+		return lo
+	}
+	return lo + backoff.FullJitter(attempt+1, min(lo, hi-lo), hi-lo)
 }
 
 // retryAfter parses a Retry-After value: delay-seconds or an HTTP-date.
@@ -118,30 +167,42 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 	if v == "" {
 		return 0, false
 	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+	if n, err := strconv.ParseInt(v, 10, 32); err == nil && n >= 0 {
 		return time.Duration(n) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		d := t.Sub(now)
-		if d < 0 {
-			d = 0
-		}
-		return d, true
+		return max(t.Sub(now), 0), true
 	}
 	return 0, false
 }
 
 // do sends method to u with the given extra headers and body and reads the
 // whole answer. safe says whether the request may be re-sent after it could
-// have reached the server.
+// have reached the server. For a write, an answer whose status line arrived
+// counts even if its body could not be read: the status says what happened.
 func (t *transport) do(ctx context.Context, method, u string, header http.Header, body []byte, safe bool) (*response, error) {
+	resp, err := t.send(ctx, method, u, header, body, safe)
+	attrs := []slog.Attr{
+		slog.String("method", method), slog.String("url", redact(u)),
+		slog.String("if_match", header.Get("If-Match")), slog.String("if_none_match", header.Get("If-None-Match")),
+	}
+	if err != nil {
+		t.log.LogAttrs(ctx, slog.LevelDebug, "ifmatch: request failed", append(attrs, slog.String("error", err.Error()))...)
+		return nil, err
+	}
+	t.log.LogAttrs(ctx, slog.LevelDebug, "ifmatch: exchange",
+		append(attrs, slog.Int("status", resp.status), slog.String("etag", resp.etag()))...)
+	return resp, nil
+}
+
+func (t *transport) send(ctx context.Context, method, u string, header http.Header, body []byte, safe bool) (*response, error) {
 	var raw any
 	if body != nil {
 		raw = body
 	}
 	req, err := retryablehttp.NewRequestWithContext(context.WithValue(ctx, safeKey{}, safe), method, u, raw)
 	if err != nil {
-		return nil, fmt.Errorf("ifmatch: build %s request: %w", method, err)
+		return nil, fmt.Errorf("ifmatch: build %s request for %s: %w", method, redact(u), err)
 	}
 	for k, vs := range t.header {
 		req.Header[k] = vs
@@ -157,34 +218,30 @@ func (t *transport) do(ctx context.Context, method, u string, header http.Header
 		if resp != nil {
 			resp.Body.Close()
 		}
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, ctxErr
-		}
 		return nil, fmt.Errorf("ifmatch: %s %s: %w", method, redact(u), err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, ctxErr
-		}
+	switch {
+	case err != nil && safe:
 		return nil, fmt.Errorf("ifmatch: %s %s: read body: %w", method, redact(u), err)
-	}
-	if len(data) > maxBody {
+	case err != nil:
+		t.log.LogAttrs(ctx, slog.LevelDebug, "ifmatch: answer body lost; the status stands",
+			slog.String("method", method), slog.String("url", redact(u)), slog.String("error", err.Error()))
+		data = nil
+	case len(data) > maxBody:
 		return nil, fmt.Errorf("ifmatch: %s %s: response body larger than %d bytes", method, redact(u), maxBody)
 	}
-	t.log.LogAttrs(ctx, slog.LevelDebug, "ifmatch: exchange",
-		slog.String("method", method), slog.String("url", redact(u)),
-		slog.String("if_match", header.Get("If-Match")), slog.String("if_none_match", header.Get("If-None-Match")),
-		slog.Int("status", resp.StatusCode), slog.String("etag", resp.Header.Get("ETag")))
 	return &response{status: resp.StatusCode, header: resp.Header, body: data}, nil
 }
 
-// redact removes user information from a URL for errors and logs.
+// redact removes user information (name and password) from a URL for errors
+// and logs.
 func redact(u string) string {
 	p, err := url.Parse(u)
 	if err != nil {
 		return "<invalid URL>"
 	}
-	return p.Redacted()
+	p.User = nil
+	return p.String()
 }

@@ -2,6 +2,7 @@ package client
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,4 +42,14 @@ func TestTransportBackoff(t *testing.T) {
 		assert.GreaterOrEqual(t, d, min)
 		assert.LessOrEqual(t, d, max)
 	}
+}
+
+func TestExcerpt(t *testing.T) {
+	assert.Equal(t, "short", excerpt([]byte("  short\n")))
+	binary := append([]byte{0xff, 0xfe, 'o', 'k'}, make([]byte, 1000)...)
+	got := excerpt(binary)
+	assert.True(t, len(got) > 0 && len(got) <= maxExcerpt+6, "invalid bytes are replaced, not the whole body dropped")
+	assert.Contains(t, got, "ok")
+	cut := excerpt([]byte(strings.Repeat("a", maxExcerpt-1) + "é and more"))
+	assert.Equal(t, strings.Repeat("a", maxExcerpt-1), cut, "a character cut in two is dropped")
 }

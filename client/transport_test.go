@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -128,4 +129,151 @@ func TestHTTPErrorBodyIsBounded(t *testing.T) {
 	assert.Contains(t, he.Error(), "400 Bad Request")
 	assert.Equal(t, http.MethodGet, he.Method)
 	assert.Contains(t, he.URL, "/activities/state?")
+}
+
+// TestWriteResentWhenNeverSent: a write whose connection could not even be
+// opened did not reach the server, so the transport sends it again.
+func TestWriteResentWhenNeverSent(t *testing.T) {
+	srv := newServer(t, nil)
+	srv.SetDocument(key, "application/json", []byte(`{"page":1}`))
+	var dials atomic.Int32
+	dialer := &net.Dialer{}
+	tr := &http.Transport{
+		DisableKeepAlives: true, // one dial per request
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if dials.Add(1) == 2 { // the PUT's first connection
+				return nil, &net.OpError{Op: "dial", Net: network, Err: errors.New("refused for the test")}
+			}
+			return dialer.DialContext(ctx, network, addr)
+		},
+	}
+	c := newClient[progress](t, srv, &client.Options{HTTPClient: &http.Client{Transport: tr}})
+	res, err := c.Update(context.Background(), key, turnPage)
+	require.NoError(t, err)
+	assert.Equal(t, 1, res.Attempts, "a re-send of a write that never left is not a new attempt")
+	assert.Equal(t, int32(3), dials.Load())
+	assert.Equal(t, []string{"GET -> 200", "PUT If-Match -> 204"}, exchanges(srv))
+}
+
+func TestRetryAfter(t *testing.T) {
+	t.Run("longer than TransportWaitMax: answered at once", func(t *testing.T) {
+		srv := newServer(t, nil)
+		srv.Script(statedoctest.Script{Method: http.MethodGet, Status: http.StatusTooManyRequests,
+			Header: http.Header{"Retry-After": {"3600"}}})
+		c := newClient[progress](t, srv, &client.Options{TransportWaitMax: time.Second})
+		_, err := c.Get(context.Background(), key)
+		var he *client.HTTPError
+		require.ErrorAs(t, err, &he)
+		assert.Equal(t, http.StatusTooManyRequests, he.StatusCode)
+		assert.Len(t, srv.Log(), 1, "not re-sent before the server asked")
+	})
+	t.Run("within TransportWaitMax: waited, then re-sent", func(t *testing.T) {
+		srv := newServer(t, nil)
+		srv.Script(statedoctest.Script{Method: http.MethodGet, Status: http.StatusServiceUnavailable,
+			Header: http.Header{"Retry-After": {"1"}}})
+		c := newClient[progress](t, srv, &client.Options{TransportWaitMax: 2 * time.Second})
+		start := time.Now()
+		doc, err := c.Get(context.Background(), key)
+		require.NoError(t, err)
+		assert.False(t, doc.Exists)
+		assert.GreaterOrEqual(t, time.Since(start), 900*time.Millisecond, "the re-send waited for Retry-After")
+		assert.Len(t, srv.Log(), 2)
+	})
+}
+
+// cancelAfter cancels a context once a response to method has arrived.
+type cancelAfter struct {
+	method string
+	cancel context.CancelFunc
+	next   http.RoundTripper
+}
+
+func (c cancelAfter) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := c.next.RoundTrip(r)
+	if err == nil && r.Method == c.method {
+		c.cancel()
+	}
+	return resp, err
+}
+
+// TestCommittedWriteIsReportedAsSuccess: once a write's 2xx has arrived, the
+// write succeeded, whatever happens to the context or the body afterwards.
+func TestCommittedWriteIsReportedAsSuccess(t *testing.T) {
+	t.Run("context ends as the answer arrives", func(t *testing.T) {
+		srv := newServer(t, nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		hc := &http.Client{Transport: cancelAfter{method: http.MethodPut, cancel: cancel, next: srv.Client().Transport}}
+		c := newClient[progress](t, srv, &client.Options{HTTPClient: hc})
+		res, err := c.Update(ctx, key, turnPage)
+		require.NoError(t, err)
+		assert.Equal(t, client.Created, res.Outcome)
+		assert.JSONEq(t, `{"page":1}`, storedJSON(t, srv))
+	})
+	t.Run("body of the answer cut short", func(t *testing.T) {
+		var puts atomic.Int32
+		hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet {
+				http.NotFound(w, r)
+				return
+			}
+			puts.Add(1)
+			conn, buf, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				return
+			}
+			_, _ = buf.WriteString("HTTP/1.1 201 Created\r\nETag: \"v1\"\r\nContent-Length: 100\r\n\r\nshort")
+			_ = buf.Flush()
+			conn.Close()
+		}))
+		defer hs.Close()
+		c, err := client.NewStateClient[progress](hs.URL, fast(nil))
+		require.NoError(t, err)
+		res, err := c.Update(context.Background(), key, turnPage)
+		require.NoError(t, err)
+		assert.Equal(t, client.Created, res.Outcome)
+		assert.Equal(t, `"v1"`, res.ETag)
+		assert.Equal(t, int32(1), puts.Load())
+	})
+}
+
+// TestNoCredentialsInErrorsOrLogs runs failing and succeeding calls with a
+// debug logger and an endpoint carrying user information, and looks for the
+// secrets everywhere the client writes text.
+func TestNoCredentialsInErrorsOrLogs(t *testing.T) {
+	srv := newServer(t, &statedoctest.Options{Username: "app", Password: "s3cret-pass"})
+	var logs strings.Builder
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	endpoint := strings.Replace(srv.URL, "http://", "http://url-user:url-pass@", 1)
+
+	good, err := client.NewStateClient[progress](endpoint, fast(&client.Options{
+		HTTPClient: srv.Client(), Username: "app", Password: "s3cret-pass", Logger: logger}))
+	require.NoError(t, err)
+	_, err = good.Update(context.Background(), key, turnPage)
+	require.NoError(t, err)
+
+	bad, err := client.NewStateClient[progress](endpoint, fast(&client.Options{
+		HTTPClient: srv.Client(), Username: "app", Password: "wrong-pass", Logger: logger}))
+	require.NoError(t, err)
+	_, err = bad.Update(context.Background(), key, turnPage)
+	require.ErrorIs(t, err, client.ErrUnauthorized)
+
+	require.NotEmpty(t, logs.String(), "the debug logger received records")
+	for _, text := range []string{err.Error(), logs.String()} {
+		for _, secret := range []string{"s3cret-pass", "wrong-pass", "url-user", "url-pass", "Authorization", "Basic "} {
+			assert.NotContains(t, text, secret)
+		}
+	}
+}
+
+func TestSilentByDefault(t *testing.T) {
+	srv := newServer(t, nil)
+	var stderr strings.Builder
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&stderr, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	defer slog.SetDefault(prev)
+	c := newClient[progress](t, srv, nil)
+	_, err := c.Update(context.Background(), key, turnPage)
+	require.NoError(t, err)
+	assert.Empty(t, stderr.String())
 }

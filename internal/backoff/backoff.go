@@ -8,26 +8,30 @@ import (
 	"time"
 )
 
-// FullJitter returns a wait drawn uniformly from [0, min(max, base·2^(attempt-1))],
+// FullJitter returns a wait drawn uniformly from [0, min(limit, base·2^(attempt-1))],
 // the "full jitter" schedule: contenders spread out instead of colliding again
 // in step. Attempt counts from 1; values below 1 are taken as 1. A non-positive
-// base yields zero.
-func FullJitter(attempt int, base, max time.Duration) time.Duration {
+// base yields zero; a limit below base is taken as base.
+func FullJitter(attempt int, base, limit time.Duration) time.Duration {
 	if base <= 0 {
 		return 0
 	}
-	if max < base {
-		max = base
-	}
-	if attempt < 1 {
-		attempt = 1
+	if limit < base {
+		limit = base
 	}
 	ceiling := base
-	for i := 1; i < attempt && ceiling < max; i++ {
+	for i := 1; i < attempt && ceiling < limit; i++ {
+		if ceiling > limit/2 {
+			ceiling = limit
+			break
+		}
 		ceiling *= 2
 	}
-	if ceiling > max {
-		ceiling = max
+	if ceiling > limit {
+		ceiling = limit
+	}
+	if ceiling == time.Duration(1<<63-1) {
+		return time.Duration(rand.Int64())
 	}
 	return time.Duration(rand.Int64N(int64(ceiling) + 1))
 }

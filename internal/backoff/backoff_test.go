@@ -2,6 +2,7 @@ package backoff
 
 import (
 	"context"
+	"math"
 	"testing"
 	"time"
 
@@ -21,6 +22,8 @@ func TestFullJitterBounds(t *testing.T) {
 		{attempt: 60, base: 10 * time.Millisecond, max: time.Second, ceiling: time.Second},
 		{attempt: 2, base: time.Second, max: time.Millisecond, ceiling: time.Second},
 		{attempt: 5, base: 0, max: time.Second, ceiling: 0},
+		{attempt: 80, base: 10 * time.Millisecond, max: math.MaxInt64, ceiling: math.MaxInt64},
+		{attempt: 80, base: 10 * time.Millisecond, max: math.MaxInt64 - 1, ceiling: math.MaxInt64 - 1},
 	}
 	for _, tt := range tests {
 		sawNonZero := false
@@ -38,9 +41,15 @@ func TestFullJitterBounds(t *testing.T) {
 
 func TestSleepStopsOnContextEnd(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	err := Sleep(ctx, time.Hour)
-	require.ErrorIs(t, err, context.Canceled)
+	time.AfterFunc(20*time.Millisecond, cancel) // ends while Sleep waits
+	done := make(chan error, 1)
+	go func() { done <- Sleep(ctx, time.Hour) }()
+	select {
+	case err := <-done:
+		require.ErrorIs(t, err, context.Canceled)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Sleep outlived its context")
+	}
 	assert.NoError(t, Sleep(context.Background(), time.Millisecond))
 	assert.ErrorIs(t, Sleep(ctx, 0), context.Canceled)
 }

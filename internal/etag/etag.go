@@ -13,15 +13,17 @@ func IsWeak(t string) bool {
 	return strings.HasPrefix(t, "W/")
 }
 
-// Usable reports whether t can be sent in If-Match: it is present and not weak.
-// Tags without quotes are accepted as sent, since some servers make them that way
-// and expect them back unchanged.
+// Usable reports whether t, as a server sent it in an ETag header, can be
+// sent back in If-Match: it is present, not weak, and one tag — not "*",
+// which would match any version, nor a list. Tags without quotes are accepted
+// as sent, since some servers make them that way and expect them back.
 func Usable(t string) bool {
-	return strings.TrimSpace(t) != "" && !IsWeak(t)
+	t = strings.TrimSpace(t)
+	return t != "" && t != "*" && !IsWeak(t) && !strings.Contains(t, ",")
 }
 
 // StrongMatch reports whether a and b match under the strong comparison of
-// RFC 9110 §8.8.3.2: both are strong and their bytes are identical.
+// RFC 9110 §8.8.3.2: both are usable and their bytes are identical.
 func StrongMatch(a, b string) bool {
 	return Usable(a) && a == b
 }

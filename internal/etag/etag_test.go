@@ -19,6 +19,8 @@ func TestRules(t *testing.T) {
 		{name: "weak against strong", a: `W/"abc"`, b: `"abc"`, weak: true},
 		{name: "empty", a: ``, b: ``},
 		{name: "blank", a: `  `, b: `  `},
+		{name: "star would match anything", a: `*`, b: `*`},
+		{name: "a list is not one tag", a: `"a", "b"`, b: `"a", "b"`},
 		{name: "unquoted kept as sent", a: `c0947-b1`, b: `c0947-b1`, usable: true, match: true},
 	}
 	for _, tt := range tests {
