@@ -203,6 +203,12 @@ func FuzzResolvers(f *testing.F) {
 			"/*/u": SetUnion(),
 		},
 	}
+	noSum := &Options{Policy: opts.Policy, Resolvers: map[string]Resolver{}}
+	for p, r := range opts.Resolvers {
+		if r.Name() != "sum" {
+			noSum.Resolvers[p] = r
+		}
+	}
 	sets := map[string]bool{"/u": true}
 	f.Fuzz(func(t *testing.T, base, ours, theirs []byte) {
 		got, rep, err := JSON(base, ours, theirs, opts)
@@ -223,7 +229,9 @@ func FuzzResolvers(f *testing.F) {
 		r, _, err = JSON(base, ours, base, opts)
 		require.NoError(t, err)
 		assertSame(t, ours, r, "merge(b, o, b) = o")
-		r, _, err = JSON(base, ours, ours, opts)
+		// Sum counts a change both sides made twice, so this identity holds
+		// without it.
+		r, _, err = JSON(base, ours, ours, noSum)
 		require.NoError(t, err)
 		assertSame(t, ours, r, "merge(b, o, o) = o")
 

@@ -218,6 +218,9 @@ func (m *merger) value(base, ours, theirs *node) (*node, error) {
 		m.record(base, ours, theirs, ours, RuleOursOnly)
 		return ours, nil
 	case equal(ours, theirs):
+		if r, ok := m.resolver(); ok && r.deltas {
+			return m.conflict(base, ours, theirs)
+		}
 		m.record(base, ours, theirs, theirs, RuleSame)
 		return theirs, nil
 	}

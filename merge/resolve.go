@@ -13,8 +13,8 @@ import (
 // Atomic or ResolverFunc.
 //
 // A resolver is consulted only where both sides changed a value and
-// disagree; where one side changed it, or both made the same change, the
-// merge table decides alone. When a resolver cannot decide (Max on values
+// disagree — and, for Sum, also where both made the same change; where one
+// side changed it, the merge table decides alone. When a resolver cannot decide (Max on values
 // that are not numbers, a Text conflict, a value removed on one side, ...)
 // the conflict goes to the resolver's fallback policy: the one given to
 // Text or Fallback, otherwise Options.Policy.
@@ -30,6 +30,9 @@ type Resolver struct {
 	hasFallback bool
 	// atomic stops the key-by-key merge of objects at this path.
 	atomic bool
+	// deltas makes the resolver decide also where both sides made the same
+	// change: each side's change counts (Sum).
+	deltas bool
 }
 
 // Name returns the resolver's name as it appears in a Decision's Rule
@@ -108,13 +111,12 @@ func pickNumber(ours, theirs *node, sign int) (*node, error) {
 // three). An absent base counts as 0. A side that removed the value, or a
 // value that is not a number, leaves the conflict to the fallback policy.
 //
-// Like every resolver, Sum sees only conflicts: when both sides made the
-// same change (both counted 10 → 11) the merge table keeps that value, so
-// equal concurrent increments count once. Counters that must count every
-// increment need per-writer members (merged with no conflict) summed by
-// the reader.
+// Unlike the other resolvers, Sum also decides where both sides made the
+// same change: two writers that each counted 10 → 11 made two increments,
+// and the result is 12. Where only one side changed the value, the merge
+// table keeps that side's value as usual.
 func Sum() Resolver {
-	return Resolver{name: "sum", decide: func(_ string, base, ours, theirs *node) (*node, error) {
+	return Resolver{name: "sum", deltas: true, decide: func(_ string, base, ours, theirs *node) (*node, error) {
 		if ours == nil || theirs == nil || ours.kind != kindNumber || theirs.kind != kindNumber {
 			return nil, ErrNoDecision
 		}
