@@ -692,3 +692,41 @@ func TestListSinceIsExclusive(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"second"}, ids, "since is exclusive")
 }
+
+// notes is a learner state with fields that need resolvers to merge.
+type notes struct {
+	Page   int      `json:"page"`
+	Visits int      `json:"visits"`
+	Tags   []string `json:"tags"`
+	Note   string   `json:"note"`
+}
+
+// TestSaveWithResolvers merges a lost Save with FieldUnion and per-path
+// resolvers: the furthest page, both visits counted, both tag sets, and
+// both edits of one paragraph.
+func TestSaveWithResolvers(t *testing.T) {
+	srv := newServer(t, nil)
+	srv.SetDocument(key, "application/json", []byte(
+		`{"page":3,"visits":10,"tags":["a","b"],"note":"The cat sat. The dog ran.","theme":"dark"}`))
+	c := newClient[notes](t, srv, nil)
+	base, err := c.Get(context.Background(), key)
+	require.NoError(t, err)
+	// Another device writes first.
+	srv.SetDocument(key, "application/json", []byte(
+		`{"page":7,"visits":11,"tags":["a","b","c"],"note":"The cat sat. The dog ran away.","theme":"light"}`))
+
+	ours := notes{Page: 5, Visits: 11, Tags: []string{"b", "d"}, Note: "The black cat sat. The dog ran."}
+	m := merge.FieldUnion[notes](&merge.Options{Policy: merge.Fail, Resolvers: map[string]merge.Resolver{
+		"/page":   merge.Max(),
+		"/visits": merge.Sum(),
+		"/tags":   merge.SetUnion(),
+		"/note":   merge.Text(merge.Fail),
+	}})
+	res, err := c.Save(context.Background(), key, base, ours, m)
+	require.NoError(t, err)
+	assert.Equal(t, 2, res.Attempts)
+	assert.Equal(t, notes{Page: 7, Visits: 12, Tags: []string{"b", "c", "d"}, Note: "The black cat sat. The dog ran away."}, res.Value)
+	assert.JSONEq(t,
+		`{"page":7,"visits":12,"tags":["b","c","d"],"note":"The black cat sat. The dog ran away.","theme":"light"}`,
+		storedJSON(t, srv), "the other device's theme, unknown to notes, survives")
+}
