@@ -115,10 +115,15 @@ func validateMbox(mbox string) error {
 // QueryValue returns the agent as the JSON the State Resource's agent
 // parameter carries. The encoding is canonical, so the same agent always
 // gives the same bytes: objectType "Agent" followed by the single IFI, with
-// Name dropped, for example
+// Name dropped and an mbox_sha1sum in lowercase hex (its case carries no
+// meaning), for example
 //
 //	{"objectType":"Agent","mbox":"mailto:ada@example.com"}
+//	{"objectType":"Agent","mbox_sha1sum":"0123456789abcdef0123456789abcdef01234567"}
 //	{"objectType":"Agent","account":{"homePage":"https://lms.example.com","name":"ada"}}
+//
+// Other values are kept as given: an mbox, an OpenID or an account differs
+// by case wherever the IRI or the account system says it does.
 //
 // It returns the Validate error for an invalid agent.
 func (a Agent) QueryValue() (string, error) {
@@ -131,7 +136,7 @@ func (a Agent) QueryValue() (string, error) {
 	case a.Mbox != "":
 		b.WriteString(`"mbox":` + jsonString(a.Mbox))
 	case a.MboxSHA1Sum != "":
-		b.WriteString(`"mbox_sha1sum":` + jsonString(a.MboxSHA1Sum))
+		b.WriteString(`"mbox_sha1sum":` + jsonString(strings.ToLower(a.MboxSHA1Sum)))
 	case a.OpenID != "":
 		b.WriteString(`"openid":` + jsonString(a.OpenID))
 	default:

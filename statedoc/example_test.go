@@ -55,9 +55,11 @@ func ExampleAgent_Validate() {
 func ExampleAccepts() {
 	fmt.Println(statedoc.Accepts(statedoc.Version103, "1.0"))
 	fmt.Println(statedoc.Accepts(statedoc.Version103, "1.0.1"))
+	fmt.Println(statedoc.Accepts(statedoc.Version103, "1.0.3-rc1"))
 	fmt.Println(statedoc.Accepts(statedoc.Version103, "2.0.0"))
 	fmt.Println(statedoc.Accepts(statedoc.Version200, "2.0"))
 	// Output:
+	// true
 	// true
 	// true
 	// false

@@ -14,7 +14,9 @@ type Key struct {
 	// Agent is the learner the state belongs to.
 	Agent Agent
 	// Registration optionally scopes the state to one registration (a
-	// UUID). An empty Registration and a given one are distinct scopes.
+	// UUID, compared without regard to case). For a single document an
+	// empty Registration and a given one are distinct scopes: the document
+	// stored without a registration is not the one stored with it.
 	Registration string
 	// StateID names the document within its scope.
 	StateID string
@@ -34,8 +36,9 @@ func (k Key) Validate() error {
 }
 
 // Query returns the State Resource query parameters for k: activityId,
-// agent (as Agent.QueryValue), registration when set, and stateId — and
-// nothing else. It returns the Validate error for an invalid key.
+// agent (as Agent.QueryValue), registration when set (in lowercase), and
+// stateId — and nothing else. Two spellings of the same key give the same
+// bytes. It returns the Validate error for an invalid key.
 func (k Key) Query() (url.Values, error) {
 	if err := k.Validate(); err != nil {
 		return nil, err
@@ -63,14 +66,17 @@ func (k Key) String() string {
 
 // Context is the scope of a set of state documents: an activity, an agent
 // and an optional registration. Listing the stateIds and deleting all
-// documents both work on a Context.
+// documents both work on a Context (xAPI 1.0.3 §2.3: "Activity + Agent
+// [+ registration if specified]").
 type Context struct {
 	// ActivityID is the activity's IRI; it must be absolute.
 	ActivityID string
 	// Agent is the learner the state belongs to.
 	Agent Agent
 	// Registration optionally narrows the scope to one registration (a
-	// UUID).
+	// UUID). Without it, a Context covers the documents of the activity
+	// and agent under every registration as well as those stored without
+	// one; with it, only that registration's.
 	Registration string
 }
 
@@ -93,8 +99,9 @@ func (c Context) Validate() error {
 	return nil
 }
 
-// Query returns the query parameters for c: activityId, agent and, when
-// set, registration. It returns the Validate error for an invalid context.
+// Query returns the query parameters for c: activityId, agent (as
+// Agent.QueryValue) and, when set, registration in lowercase. It returns
+// the Validate error for an invalid context.
 func (c Context) Query() (url.Values, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
@@ -107,7 +114,7 @@ func (c Context) Query() (url.Values, error) {
 	q.Set("activityId", c.ActivityID)
 	q.Set("agent", agent)
 	if c.Registration != "" {
-		q.Set("registration", c.Registration)
+		q.Set("registration", strings.ToLower(c.Registration))
 	}
 	return q, nil
 }
@@ -143,7 +150,9 @@ func IsUUID(s string) bool {
 }
 
 // isAbsoluteIRI reports whether s starts with a URI scheme followed by a
-// non-empty remainder and contains no whitespace or control characters.
+// non-empty remainder and contains no character an IRI forbids (RFC 3987):
+// whitespace, control characters, or any of <>"{}|\^ and the backtick.
+// It does not check percent-encoding or the structure after the scheme.
 func isAbsoluteIRI(s string) bool {
 	colon := strings.IndexByte(s, ':')
 	if colon <= 0 || colon == len(s)-1 {
@@ -158,7 +167,7 @@ func isAbsoluteIRI(s string) bool {
 			return false
 		}
 	}
-	return !hasSpaceOrControl(s)
+	return !hasSpaceOrControl(s) && !strings.ContainsAny(s, "<>\"{}|\\^`")
 }
 
 func hasSpaceOrControl(s string) bool {

@@ -2,6 +2,7 @@ package statedoc_test
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -23,17 +24,26 @@ func TestAccepts(t *testing.T) {
 		{statedoc.Version103, "1.0", true},
 		{statedoc.Version103, "1.0.0", true},
 		{statedoc.Version103, "1.0.17", true},
+		{statedoc.Version103, "1.0.3-rc1", true},
+		{statedoc.Version103, "1.0.3a", true},
+		{statedoc.Version103, "1.0.3.1", true},
+		{statedoc.Version103, "1.0.x", true},
 		{statedoc.Version103, "1.0.", false},
-		{statedoc.Version103, "1.0.x", false},
-		{statedoc.Version103, "1.0.3a", false},
-		{statedoc.Version103, "1.0.3.1", false},
+		{statedoc.Version103, "1.0.0-", true},
+		{statedoc.Version103, "1.00", false},
+		{statedoc.Version103, "1.0-rc1", false},
 		{statedoc.Version103, "1.1", false},
+		{statedoc.Version103, "1.1.0", false},
+		{statedoc.Version103, "1", false},
+		{statedoc.Version103, "0.9.5", false},
 		{statedoc.Version103, "2.0.0", false},
 		{statedoc.Version103, "", false},
 		{statedoc.Version103, " 1.0.3", false},
 		{statedoc.Version200, "2.0.0", true},
 		{statedoc.Version200, "2.0", true},
 		{statedoc.Version200, "2.0.1", true},
+		{statedoc.Version200, "2.0.0-rc1", true},
+		{statedoc.Version200, "2.0.", false},
 		{statedoc.Version200, "1.0.3", false},
 		{statedoc.Version200, "2.1.0", false},
 		{statedoc.Version200, "2", false},
@@ -76,6 +86,8 @@ func TestAgentValidate(t *testing.T) {
 		{"sha1 short", statedoc.Agent{MboxSHA1Sum: sha[:39]}, "40 hexadecimal digits"},
 		{"sha1 non-hex", statedoc.Agent{MboxSHA1Sum: "g" + sha[1:]}, "40 hexadecimal digits"},
 		{"openid relative", statedoc.Agent{OpenID: "/ada"}, "openid must be an absolute URI"},
+		{"openid with angle brackets", statedoc.Agent{OpenID: "https://id.example.com/<ada>"}, "openid must be an absolute URI"},
+		{"account homePage with brace", statedoc.Agent{Account: &statedoc.Account{HomePage: "https://lms.example.com/{x}", Name: "ada"}}, "homePage"},
 		{"account empty", statedoc.Agent{Account: &statedoc.Account{}}, "homePage"},
 		{"account relative homePage", statedoc.Agent{Account: &statedoc.Account{HomePage: "lms", Name: "ada"}}, "homePage"},
 		{"account without name", statedoc.Agent{Account: &statedoc.Account{HomePage: "https://lms.example.com"}}, "account name"},
@@ -114,12 +126,16 @@ func TestAgentQueryValue(t *testing.T) {
 	}{
 		{"mbox drops name", statedoc.Agent{Name: "Ada", Mbox: "mailto:ada@example.com"},
 			`{"objectType":"Agent","mbox":"mailto:ada@example.com"}`},
-		{"sha1 keeps case", statedoc.Agent{ObjectType: "Agent", MboxSHA1Sum: strings.ToUpper(sha)},
-			`{"objectType":"Agent","mbox_sha1sum":"` + strings.ToUpper(sha) + `"}`},
-		{"openid", statedoc.Agent{OpenID: "https://id.example.com/?a=1&b=<2>"},
-			`{"objectType":"Agent","openid":"https://id.example.com/?a=1&b=<2>"}`},
-		{"account", statedoc.Agent{Account: &statedoc.Account{Name: "ada \"the\" first", HomePage: "https://lms.example.com"}},
-			`{"objectType":"Agent","account":{"homePage":"https://lms.example.com","name":"ada \"the\" first"}}`},
+		{"sha1 lowercased", statedoc.Agent{ObjectType: "Agent", MboxSHA1Sum: strings.ToUpper(sha)},
+			`{"objectType":"Agent","mbox_sha1sum":"` + sha + `"}`},
+		{"sha1 mixed case lowercased", statedoc.Agent{MboxSHA1Sum: "0123456789ABCDEF0123456789abcdef01234567"},
+			`{"objectType":"Agent","mbox_sha1sum":"` + sha + `"}`},
+		{"openid without HTML escaping", statedoc.Agent{OpenID: "https://id.example.com/?a=1&b=2"},
+			`{"objectType":"Agent","openid":"https://id.example.com/?a=1&b=2"}`},
+		{"mbox keeps case", statedoc.Agent{Mbox: "mailto:Ada@Example.com"},
+			`{"objectType":"Agent","mbox":"mailto:Ada@Example.com"}`},
+		{"account", statedoc.Agent{Account: &statedoc.Account{Name: "ada \"the\" <first>", HomePage: "https://lms.example.com"}},
+			`{"objectType":"Agent","account":{"homePage":"https://lms.example.com","name":"ada \"the\" <first>"}}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -204,6 +220,8 @@ func TestKeyValidate(t *testing.T) {
 		{"activity with space", statedoc.Key{ActivityID: "https://example.com/a b", Agent: ada, StateID: "s"}, "activityId"},
 		{"scheme only", statedoc.Key{ActivityID: "https:", Agent: ada, StateID: "s"}, "activityId"},
 		{"bad scheme", statedoc.Key{ActivityID: "1http://x", Agent: ada, StateID: "s"}, "activityId"},
+		{"activity with percent-encoding", statedoc.Key{ActivityID: "https://example.com/a%20b?x=1#f", Agent: ada, StateID: "s"}, ""},
+		{"activity with non-ASCII", statedoc.Key{ActivityID: "https://example.com/café", Agent: ada, StateID: "s"}, ""},
 		{"bad agent", statedoc.Key{ActivityID: "https://example.com/a", StateID: "s"}, "agent"},
 		{"bad registration", statedoc.Key{ActivityID: "https://example.com/a", Agent: ada, Registration: "42", StateID: "s"}, "registration"},
 		{"registration without hyphens", statedoc.Key{ActivityID: "https://example.com/a", Agent: ada, Registration: strings.ReplaceAll(reg, "-", "") + "abcd", StateID: "s"}, "registration"},
@@ -314,4 +332,58 @@ func FuzzParseAgent(f *testing.F) {
 			t.Fatalf("query value not stable: %s then %s (%v)", q, q2, err)
 		}
 	})
+}
+
+func TestIRIForbiddenCharacters(t *testing.T) {
+	for _, c := range []string{" ", "\t", "\n", "\x00", "\x7f", "\u0085", "<", ">", `"`, "{", "}", "|", `\`, "^", "`"} {
+		t.Run(strconvQuote(c), func(t *testing.T) {
+			k := statedoc.Key{ActivityID: "https://example.com/a" + c + "b", Agent: ada, StateID: "s"}
+			var ve *statedoc.ValidationError
+			require.ErrorAs(t, k.Validate(), &ve)
+			assert.Equal(t, "activityId", ve.Field)
+
+			a := statedoc.Agent{OpenID: "https://id.example.com/" + c}
+			require.ErrorAs(t, a.Validate(), &ve)
+			assert.Equal(t, "agent", ve.Field)
+		})
+	}
+}
+
+func strconvQuote(s string) string { return strings.Trim(fmt.Sprintf("%+q", s), `"`) }
+
+// Two spellings of the same key must give byte-identical queries, or a
+// client would address two documents on an LRS that compares bytes.
+func TestQueryCanonicalSpellings(t *testing.T) {
+	tests := []struct {
+		name string
+		a, b statedoc.Key
+	}{
+		{"mbox_sha1sum case",
+			statedoc.Key{ActivityID: "https://example.com/a", Agent: statedoc.Agent{MboxSHA1Sum: sha}, StateID: "s"},
+			statedoc.Key{ActivityID: "https://example.com/a", Agent: statedoc.Agent{MboxSHA1Sum: strings.ToUpper(sha)}, StateID: "s"}},
+		{"registration case",
+			statedoc.Key{ActivityID: "https://example.com/a", Agent: ada, Registration: reg, StateID: "s"},
+			statedoc.Key{ActivityID: "https://example.com/a", Agent: ada, Registration: strings.ToUpper(reg), StateID: "s"}},
+		{"name and objectType",
+			statedoc.Key{ActivityID: "https://example.com/a", Agent: ada, StateID: "s"},
+			statedoc.Key{ActivityID: "https://example.com/a", Agent: statedoc.Agent{ObjectType: "Agent", Name: "Ada", Mbox: ada.Mbox}, StateID: "s"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			qa, err := tt.a.Query()
+			require.NoError(t, err)
+			qb, err := tt.b.Query()
+			require.NoError(t, err)
+			assert.Equal(t, qa.Encode(), qb.Encode())
+
+			ca, err := tt.a.Context().Query()
+			require.NoError(t, err)
+			cb, err := tt.b.Context().Query()
+			require.NoError(t, err)
+			assert.Equal(t, ca.Encode(), cb.Encode())
+		})
+	}
+	q, err := statedoc.Context{ActivityID: "https://example.com/a", Agent: ada, Registration: strings.ToUpper(reg)}.Query()
+	require.NoError(t, err)
+	assert.Equal(t, reg, q.Get("registration"))
 }

@@ -16,10 +16,11 @@ const (
 
 // Accepts reports whether a server speaking serverVersion accepts a request
 // whose version header is requested. A server accepts the bare
-// "major.minor" of its own version and any "major.minor.patch" with a
-// numeric patch: a 1.0.3 server accepts "1.0", "1.0.0" and "1.0.9"; a
-// 2.0.0 server accepts "2.0" and "2.0.1". An empty or malformed value is
-// never accepted.
+// "major.minor" of its own version and any value that starts with
+// "major.minor." followed by something: a 1.0.3 server accepts "1.0",
+// "1.0.0", "1.0.9" and "1.0.3-rc1"; a 2.0.0 server accepts "2.0" and
+// "2.0.1". An empty value, another major or minor version, and "1.0."
+// with nothing after the dot are never accepted.
 func Accepts(serverVersion, requested string) bool {
 	prefix, ok := majorMinor(serverVersion)
 	if !ok {
@@ -29,7 +30,7 @@ func Accepts(serverVersion, requested string) bool {
 		return true
 	}
 	rest, found := strings.CutPrefix(requested, prefix+".")
-	return found && allDigits(rest)
+	return found && rest != ""
 }
 
 // majorMinor returns "X.Y" for a version "X.Y" or "X.Y.Z" made of digits.

@@ -21,6 +21,7 @@ import (
 // params holds a validated State Resource query.
 type params struct {
 	scope    scope
+	hasReg   bool // the request gave a registration
 	stateID  string
 	hasState bool
 	since    time.Time
@@ -74,26 +75,44 @@ func (s *Server) handle(r *http.Request, q url.Values, qerr error, ex *Exchange,
 		return textResponse(http.StatusBadRequest, "cannot read the request body: %v", bodyErr)
 	}
 
+	if !p.hasState {
+		// A context-wide request addresses no single document, so there
+		// is no current representation for a precondition to match
+		// (RFC 9110 §13.1.1): refuse rather than ignore it.
+		for _, name := range []string{"If-Match", "If-None-Match"} {
+			if len(r.Header.Values(name)) > 0 {
+				return textResponse(http.StatusPreconditionFailed, "precondition failed: %s applies to a single state document; a %s without stateId addresses a whole context and has no single current representation", name, r.Method)
+			}
+		}
+	}
+	if (r.Method == http.MethodPut || r.Method == http.MethodPost) && tooLarge {
+		return textResponse(http.StatusRequestEntityTooLarge, "document larger than the %d-byte limit", s.max)
+	}
+
+	// Check and write under one lock, numbering the decision.
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
 		if p.hasState {
-			return s.getOne(r.Header, p)
+			resp = s.getOne(r.Header, p)
+		} else {
+			resp = s.list(p)
 		}
-		return s.list(p)
-	case http.MethodPut, http.MethodPost:
-		if tooLarge {
-			return textResponse(http.StatusRequestEntityTooLarge, "document larger than the %d-byte limit", s.max)
-		}
-		if r.Method == http.MethodPut {
-			return s.put(r.Header, p, ex.RequestBody)
-		}
-		return s.post(r.Header, p, ex.RequestBody)
+	case http.MethodPut:
+		resp = s.put(r.Header, p, ex.RequestBody)
+	case http.MethodPost:
+		resp = s.post(r.Header, p, ex.RequestBody)
 	default: // DELETE
 		if p.hasState {
-			return s.deleteOne(r.Header, p)
+			resp = s.deleteOne(r.Header, p)
+		} else {
+			resp = s.deleteAll(p)
 		}
-		return s.deleteAll(p)
 	}
+	s.decided++
+	resp.order = s.decided
+	return resp
 }
 
 // parseParams validates the query of a request with the given method.
@@ -126,7 +145,7 @@ func (s *Server) parseParams(method string, q url.Values, allowed []string) (par
 		return p, textResponse(http.StatusBadRequest, "%v", err)
 	}
 	c := statedoc.Context{ActivityID: activity, Agent: agent, Registration: q.Get("registration")}
-	if _, ok := q["registration"]; ok && c.Registration == "" {
+	if _, p.hasReg = q["registration"]; p.hasReg && c.Registration == "" {
 		return p, textResponse(http.StatusBadRequest, "%v", &statedoc.ValidationError{Field: "registration", Reason: "must be a UUID"})
 	}
 	if err := c.Validate(); err != nil {
@@ -152,22 +171,55 @@ func (s *Server) parseParams(method string, q url.Values, allowed []string) (par
 			// document ignores it.
 			return p, nil
 		}
-		t, err := time.Parse(time.RFC3339Nano, q.Get("since"))
-		if err != nil {
-			return p, textResponse(http.StatusBadRequest, "parameter since must be an RFC 3339 timestamp, got %q", q.Get("since"))
+		t, ok := parseTimestamp(q.Get("since"))
+		if !ok {
+			hint := ""
+			if strings.Contains(q.Get("since"), " ") {
+				hint = ` (a "+" in a query must be sent as %2B)`
+			}
+			return p, textResponse(http.StatusBadRequest, "parameter since must be an ISO 8601 timestamp with a time zone, such as 2024-01-02T03:04:05Z (RFC 3339) or 2024-01-02T03:04:05.5+0000, got %q%s", q.Get("since"), hint)
 		}
 		p.since, p.hasSince = t, true
 	}
 	return p, nil
 }
 
+// timestampLayouts are the ISO 8601 forms "since" accepts. Each takes an
+// optional fraction of a second (with a point or a comma) and needs a zone:
+// "Z", an extended offset (+01:00, RFC 3339), a basic one (+0100) or hours
+// only (+01).
+var timestampLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999Z0700",
+	"2006-01-02T15:04:05.999999999Z07",
+}
+
+// parseTimestamp parses an xAPI timestamp as timestampLayouts describe.
+func parseTimestamp(v string) (time.Time, bool) {
+	for _, layout := range timestampLayouts {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
 func (p params) key() docKey {
 	return docKey{p.scope.activity, p.scope.agent, p.scope.registration, p.stateID}
 }
 
+// covers reports whether the context-wide request p (list or delete all)
+// reaches the document stored under k: the same activity and agent and,
+// when p gives a registration, the same registration. Without one it
+// reaches every registration's documents (xAPI 1.0.3 §2.3).
+func (p params) covers(k docKey) bool {
+	return k.activity == p.scope.activity && k.agent == p.scope.agent &&
+		(!p.hasReg || k.registration == p.scope.registration)
+}
+
+// The store operations below run with s.mu held.
+
 func (s *Server) getOne(h http.Header, p params) *response {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	d, ok := s.docs[p.key()]
 	if !ok {
 		return textResponse(http.StatusNotFound, "no state document %q in this context", p.stateID)
@@ -185,19 +237,29 @@ func (s *Server) getOne(h http.Header, p params) *response {
 }
 
 func (s *Server) list(p params) *response {
-	s.mu.Lock()
+	seen := map[string]bool{}
 	ids := []string{}
+	var newest time.Time
 	for k, d := range s.docs {
-		if k.scope() == p.scope && (!p.hasSince || d.Updated.After(p.since)) {
+		if !p.covers(k) || p.hasSince && !d.Updated.After(p.since) {
+			continue
+		}
+		if d.Updated.After(newest) {
+			newest = d.Updated
+		}
+		if !seen[k.stateID] { // the same stateId under several registrations
+			seen[k.stateID] = true
 			ids = append(ids, k.stateID)
 		}
 	}
-	s.mu.Unlock()
 	sort.Strings(ids)
 	body, _ := json.Marshal(ids) // a []string always encodes
 	resp := newResponse(http.StatusOK)
 	resp.header.Set("Content-Type", "application/json")
 	resp.header.Set("Content-Length", strconv.Itoa(len(body)))
+	if len(ids) > 0 {
+		resp.header.Set("Last-Modified", newest.UTC().Format(http.TimeFormat))
+	}
 	resp.body = body
 	return resp
 }
@@ -211,8 +273,6 @@ func (s *Server) written(etag string) *response {
 }
 
 func (s *Server) put(h http.Header, p params, body []byte) *response {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	k := p.key()
 	d := s.docs[k]
 	if resp := checkPreconditions(h, d, false); resp != nil {
@@ -225,8 +285,6 @@ func (s *Server) put(h http.Header, p params, body []byte) *response {
 }
 
 func (s *Server) post(h http.Header, p params, body []byte) *response {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	k := p.key()
 	d := s.docs[k]
 	if resp := checkPreconditions(h, d, false); resp != nil {
@@ -253,8 +311,6 @@ func (s *Server) post(h http.Header, p params, body []byte) *response {
 }
 
 func (s *Server) deleteOne(h http.Header, p params) *response {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	k := p.key()
 	if resp := checkPreconditions(h, s.docs[k], false); resp != nil {
 		return resp
@@ -264,10 +320,8 @@ func (s *Server) deleteOne(h http.Header, p params) *response {
 }
 
 func (s *Server) deleteAll(p params) *response {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	for k := range s.docs {
-		if k.scope() == p.scope {
+		if p.covers(k) {
 			delete(s.docs, k)
 		}
 	}
@@ -376,10 +430,13 @@ func isJSONType(contentType string) bool {
 	return err == nil && mt == "application/json"
 }
 
-// member is one top-level property of a JSON object, its value compacted.
+// member is one top-level property of a JSON object: its decoded name,
+// the name's text as written (quotes and escapes included) and its value,
+// compacted.
 type member struct {
-	name  string
-	value []byte
+	name    string
+	rawName []byte
+	value   []byte
 }
 
 // objectMembers returns the top-level members of a JSON object in order,
@@ -394,6 +451,7 @@ func objectMembers(data []byte) ([]member, error) {
 	var out []member
 	seen := map[string]bool{}
 	for dec.More() {
+		start := dec.InputOffset()
 		tok, err := dec.Token()
 		if err != nil {
 			return nil, errNotObject
@@ -402,6 +460,9 @@ func objectMembers(data []byte) ([]member, error) {
 		if !ok {
 			return nil, errNotObject
 		}
+		// Between the previous token and the end of the name lie only
+		// white space, a comma and the quoted name.
+		rawName := bytes.TrimLeft(data[start:dec.InputOffset()], " \t\r\n,")
 		if seen[name] {
 			return nil, fmt.Errorf("member %q appears more than once", name)
 		}
@@ -414,7 +475,7 @@ func objectMembers(data []byte) ([]member, error) {
 		if err := json.Compact(&buf, raw); err != nil {
 			return nil, errNotObject
 		}
-		out = append(out, member{name, buf.Bytes()})
+		out = append(out, member{name, rawName, buf.Bytes()})
 	}
 	if _, err := dec.Token(); err != nil {
 		return nil, errNotObject
@@ -426,8 +487,9 @@ func objectMembers(data []byte) ([]member, error) {
 }
 
 // mergeMembers overlays posted onto stored: a posted member replaces the
-// stored one in place, new members follow in posted order. Values keep
-// their text, numbers included.
+// stored one in place, new members follow in posted order. Names and
+// values keep their text as written (no HTML or other re-escaping),
+// numbers included; a replaced member keeps its stored name's text.
 func mergeMembers(stored, posted []member) []byte {
 	index := make(map[string]int, len(stored))
 	merged := append([]member(nil), stored...)
@@ -448,8 +510,7 @@ func mergeMembers(stored, posted []member) []byte {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		name, _ := json.Marshal(m.name) // a string always encodes
-		b.Write(name)
+		b.Write(m.rawName)
 		b.WriteByte(':')
 		b.Write(m.value)
 	}

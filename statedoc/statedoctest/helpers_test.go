@@ -1,11 +1,16 @@
 package statedoctest_test
 
 import (
+	"bufio"
 	"bytes"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -103,4 +108,58 @@ func put(t *testing.T, srv *statedoctest.Server, k statedoc.Key, body string, he
 func get(t *testing.T, srv *statedoctest.Server, k statedoc.Key) reply {
 	t.Helper()
 	return send(t, srv, req{method: http.MethodGet, key: k})
+}
+
+// rawRequest sends a request without a body to srv's State Resource over a
+// plain TCP connection and returns the status, the header and every byte
+// that followed the header on the wire — which net/http's client would
+// hide for HEAD.
+func rawRequest(t *testing.T, srv *statedoctest.Server, method string, q url.Values) (int, http.Header, string) {
+	t.Helper()
+	u, err := url.Parse(srv.URL)
+	require.NoError(t, err)
+	conn, err := net.Dial("tcp", u.Host)
+	require.NoError(t, err)
+	defer conn.Close()
+	require.NoError(t, conn.SetDeadline(time.Now().Add(10*time.Second)))
+	_, err = io.WriteString(conn, method+" "+u.Path+"/activities/state?"+q.Encode()+" HTTP/1.1\r\n"+
+		"Host: "+u.Host+"\r\n"+statedoc.HeaderVersion+": "+srv.Version()+"\r\nConnection: close\r\n\r\n")
+	require.NoError(t, err)
+	all, err := io.ReadAll(conn)
+	require.NoError(t, err)
+	head, body, ok := strings.Cut(string(all), "\r\n\r\n")
+	require.True(t, ok, "no end of header in %q", all)
+	resp, err := http.ReadResponse(bufio.NewReader(strings.NewReader(head+"\r\n\r\n")), nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+	return resp.StatusCode, resp.Header, body
+}
+
+// clock is a test clock for Options.Now: each call advances it by step
+// (which may be 0) and returns the new time.
+type clock struct {
+	mu   sync.Mutex
+	t    time.Time
+	step time.Duration
+}
+
+func newClock(t time.Time) *clock { return &clock{t: t} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(c.step)
+	return c.t
+}
+
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
 }

@@ -1,7 +1,9 @@
 package statedoctest_test
 
 import (
+	"fmt"
 	"net/http"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -200,12 +202,130 @@ func TestLog(t *testing.T) {
 	assert.Equal(t, `"x"`, log[6].IfNoneMatch())
 	assert.Contains(t, string(log[1].ResponseBody), "missing "+statedoc.HeaderVersion)
 
-	// Log returns a copy.
-	log[0].Method = "CHANGED"
-	assert.Equal(t, http.MethodPut, srv.Log()[0].Method)
+	for i, e := range log {
+		assert.Equal(t, uint64(i+1), e.Arrival)
+	}
+	assert.Zero(t, log[0].StoreOrder, "401: refused before the store")
+	assert.Equal(t, uint64(1), log[3].StoreOrder)
+	assert.Equal(t, uint64(2), log[5].StoreOrder)
+	assert.Equal(t, uint64(3), log[6].StoreOrder)
 
 	srv.ResetLog()
 	assert.Empty(t, srv.Log())
 	get(t, srv, k)
-	assert.Len(t, srv.Log(), 1)
+	require.Len(t, srv.Log(), 1)
+	assert.Equal(t, uint64(8), srv.Log()[0].Arrival, "ResetLog does not restart the numbering")
+}
+
+// Log returns deep copies: changing one changes nothing in the server's
+// record.
+func TestLogIsACopy(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(e *statedoctest.Exchange)
+	}{
+		{"Method", func(e *statedoctest.Exchange) { e.Method = "CHANGED" }},
+		{"Query value", func(e *statedoctest.Exchange) { e.Query["stateId"][0] = "CHANGED" }},
+		{"Query key", func(e *statedoctest.Exchange) { e.Query.Set("extra", "1") }},
+		{"RequestHeader value", func(e *statedoctest.Exchange) { e.RequestHeader["If-Match"][0] = "CHANGED" }},
+		{"RequestHeader key", func(e *statedoctest.Exchange) { e.RequestHeader.Del("If-Match") }},
+		{"ResponseHeader value", func(e *statedoctest.Exchange) { e.ResponseHeader["Etag"][0] = "CHANGED" }},
+		{"ResponseHeader key", func(e *statedoctest.Exchange) { e.ResponseHeader.Set("X-Extra", "1") }},
+		{"RequestBody", func(e *statedoctest.Exchange) { e.RequestBody[0] = 'X' }},
+		{"ResponseBody", func(e *statedoctest.Exchange) { e.ResponseBody[0] = 'X' }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := statedoctest.NewServer(nil)
+			defer srv.Close()
+			k := testKey("s")
+			etag := srv.SetDocument(k, "application/json", []byte(`{"a":1}`))
+			// A write with a body, answered with an ETag and a body.
+			srv.Script(statedoctest.Script{Header: http.Header{"ETag": {etag}}, Status: 200, Body: []byte("reply")})
+			put(t, srv, k, `{"a":2}`, map[string]string{"If-Match": etag})
+			got := srv.Log()
+			require.Len(t, got, 1)
+			before := fmt.Sprintf("%#v", got) // a snapshot that shares nothing
+			tt.change(&got[0])
+			assert.Equal(t, before, fmt.Sprintf("%#v", srv.Log()))
+		})
+	}
+}
+
+func TestScriptBrokenStatus(t *testing.T) {
+	for _, status := range []int{-1, 1, 99, 100, 103, 199, 600, 999, 1000} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			srv := statedoctest.NewServer(nil)
+			defer srv.Close()
+			srv.Script(statedoctest.Script{Status: status, Body: []byte("never sent"),
+				Header: http.Header{"Content-Type": {"application/json"}}})
+			r := get(t, srv, testKey("s"))
+			assert.Equal(t, http.StatusInternalServerError, r.Status)
+			assert.Contains(t, r.Body, "broken Script: Status "+strconv.Itoa(status))
+			assert.Equal(t, "text/plain; charset=utf-8", r.Header.Get("Content-Type"))
+			log := srv.Log()
+			require.Len(t, log, 1)
+			assert.True(t, log[0].Scripted)
+			assert.Equal(t, http.StatusInternalServerError, log[0].Status)
+			assert.Equal(t, r.Body, string(log[0].ResponseBody))
+			assertLogMatchesWire(t, log[0], r)
+
+			assert.Equal(t, 404, get(t, srv, testKey("s")).Status, "the server still works")
+		})
+	}
+}
+
+func TestScriptedResponseOnTheWire(t *testing.T) {
+	tests := []struct {
+		name     string
+		method   string
+		script   statedoctest.Script
+		wantType string // Content-Type on the wire and in the log; "" none
+		wantBody string
+	}{
+		{"body without Content-Type", http.MethodGet,
+			statedoctest.Script{Status: 503, Body: []byte("<html>busy</html>")}, "text/plain; charset=utf-8", "<html>busy</html>"},
+		{"body with Content-Type", http.MethodGet,
+			statedoctest.Script{Status: 500, Body: []byte(`{"error":1}`), Header: http.Header{"content-type": {"application/json"}}}, "application/json", `{"error":1}`},
+		{"body with Content-Type removed", http.MethodGet,
+			statedoctest.Script{Status: 500, Body: []byte("<html>x</html>"), Header: http.Header{"Content-Type": nil}}, "", "<html>x</html>"},
+		{"no body", http.MethodGet,
+			statedoctest.Script{Status: 502}, "", ""},
+		{"204 drops the body", http.MethodPut,
+			statedoctest.Script{Status: 204, Body: []byte("dropped")}, "", ""},
+		{"204 keeps a given Content-Type", http.MethodPut,
+			statedoctest.Script{Status: 204, Body: []byte("dropped"), Header: http.Header{"Content-Type": {"application/json"}}}, "application/json", ""},
+		{"304 drops body and Content-Type", http.MethodGet,
+			statedoctest.Script{Status: 304, Body: []byte("dropped"), Header: http.Header{"Content-Type": {"application/json"}, "ETag": {`"x"`}}}, "", ""},
+		{"handled answer with Content-Type removed", http.MethodGet,
+			statedoctest.Script{Header: http.Header{"Content-Type": nil}}, "", "<html>stored</html>"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := statedoctest.NewServer(nil)
+			defer srv.Close()
+			k := testKey("s")
+			srv.SetDocument(k, "text/html", []byte("<html>stored</html>"))
+			srv.Script(tt.script)
+			r := send(t, srv, req{method: tt.method, key: k, body: map[bool]string{true: `{}`}[tt.method == http.MethodPut],
+				header: map[string]string{"If-Match": "*"}})
+			assert.Equal(t, tt.wantBody, r.Body)
+			assert.Equal(t, tt.wantType, r.Header.Get("Content-Type"))
+			log := srv.Log()
+			require.Len(t, log, 1)
+			assert.Equal(t, tt.wantBody, string(log[0].ResponseBody), "the log holds the body sent")
+			assertLogMatchesWire(t, log[0], r)
+		})
+	}
+}
+
+// assertLogMatchesWire checks that the logged response is the one the
+// client received, but for the Date header net/http adds.
+func assertLogMatchesWire(t *testing.T, e statedoctest.Exchange, r reply) {
+	t.Helper()
+	wire := r.Header.Clone()
+	wire.Del("Date")
+	assert.Equal(t, wire, e.ResponseHeader)
+	assert.Equal(t, r.Status, e.Status)
+	assert.Equal(t, r.Body, string(e.ResponseBody))
 }

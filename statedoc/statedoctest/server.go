@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,8 +28,8 @@ const basePath = "/xapi"
 const DefaultMaxDocumentSize = 1 << 20
 
 // Options configures a Server. The zero value gives a 1.0.3 server without
-// authentication, a 1 MiB size limit, ETags on write responses and the
-// system clock.
+// authentication or rate limit, a 1 MiB size limit, ETags on write
+// responses and the system clock.
 type Options struct {
 	// Version is the xAPI version the server speaks: statedoc.Version103
 	// (the default when empty) or statedoc.Version200. In 2.0.0 mode a
@@ -46,15 +47,43 @@ type Options struct {
 	// OmitWriteETag, when true, makes 204 answers to PUT and POST carry no
 	// ETag header, as many LRSs do. By default they carry the new ETag.
 	OmitWriteETag bool
-	// Now is the server's clock, used for Last-Modified and "since".
-	// Nil means time.Now.
+	// RateLimit, when set, caps how many requests the server handles;
+	// the rest get 429. The zero value means no limit.
+	RateLimit RateLimit
+	// Now is the server's clock, used for Last-Modified, "since" and the
+	// rate limit. Nil means time.Now.
+	//
+	// Now is called with the server's lock held, so it must not call the
+	// Server's methods (they would deadlock); a test that wants to
+	// inspect the server from its clock must do so from another
+	// goroutine or outside the call.
 	Now func() time.Time
 	// ETag computes the entity tag of stored content. It must return a
 	// quoted strong tag (such as `"abc"`) and should return a different
 	// tag whenever the content differs. Nil means statedoc.SHA1ETag, the
 	// 1.0.3 rule, in both modes.
+	//
+	// Like Now, ETag is called with the server's lock held and must not
+	// call the Server's methods.
 	ETag func(content []byte) string
 }
+
+// RateLimit caps the requests a Server handles: at most Requests in any
+// window of length Per, by the server's clock (Options.Now), counted over
+// the whole server (every path, every client). A request over the limit is
+// not handled: it gets 429 Too Many Requests with a Retry-After header
+// giving the seconds, rounded up, until a request would be admitted, and a
+// short text body; it is logged like any other and does not count against
+// the limit. A request answered by a Script with a Status is neither
+// limited nor counted. The zero value (or either field 0) means no limit.
+type RateLimit struct {
+	// Requests is the most requests handled in any window of length Per.
+	Requests int
+	// Per is the length of the window.
+	Per time.Duration
+}
+
+func (l RateLimit) enabled() bool { return l.Requests > 0 && l.Per > 0 }
 
 // Document is a stored state document.
 type Document struct {
@@ -75,9 +104,12 @@ func (d *Document) clone() Document {
 }
 
 // Script gives the next request(s) matching Method and StateID special
-// treatment. Scripts form a FIFO queue; each request consumes one use of
-// the first script that matches it, before authentication and any other
-// check.
+// treatment. Scripts form a FIFO queue; each request takes the first
+// script that matches it when it arrives, in arrival order.
+//
+// A script with a Status answers before authentication, the rate limit
+// and every other check. Any other script applies only to a request that
+// the rate limit admits: a request refused with 429 consumes no script.
 type Script struct {
 	// Method is the HTTP method to match; "" matches any.
 	Method string
@@ -93,7 +125,12 @@ type Script struct {
 	// client's read and its write.
 	Before func()
 	// Status, if not zero, is answered with Header and Body instead of
-	// handling the request; the store is left untouched.
+	// handling the request; the store is left untouched. It must be in
+	// 200–599: any other value is a broken script, answered with 500 and
+	// a body that says so (Header and Body are then not used). For 204
+	// and 304 no body is sent (nor logged), as HTTP requires. A Body sent
+	// without a Content-Type in Header is labelled
+	// "text/plain; charset=utf-8".
 	Status int
 	// Header is applied to the response, scripted or normally handled:
 	// a key with values replaces that header; a key present with an empty
@@ -121,13 +158,28 @@ type Exchange struct {
 	RequestBody []byte
 	// Status is the response status code.
 	Status int
-	// ResponseHeader is a copy of the response header.
+	// ResponseHeader is a copy of the response header as sent, Content-Type
+	// and Content-Length included; only the Date header net/http adds is
+	// missing.
 	ResponseHeader http.Header
-	// ResponseBody is the response body (empty for HEAD).
+	// ResponseBody is the response body as sent: empty for HEAD and for
+	// 204 and 304 answers.
 	ResponseBody []byte
 	// Scripted reports whether a Script with a Status produced the
 	// response.
 	Scripted bool
+	// Arrival numbers the requests in the order the server took them in,
+	// from 1 for the first request since NewServer (ResetLog does not
+	// restart it).
+	Arrival uint64
+	// StoreOrder numbers the requests whose outcome the store decided —
+	// reads, writes and failed preconditions alike — in the order it
+	// decided them under its lock, from 1 for the first since NewServer.
+	// It is 0 for a request answered before reaching the store (by a
+	// script, the rate limit, authentication or validation). Under
+	// concurrency it can differ from Arrival: it is the order in which
+	// the writes took effect.
+	StoreOrder uint64
 }
 
 // IfMatch returns the request's If-Match header ("" when absent), its
@@ -167,30 +219,28 @@ type Server struct {
 	omitTag bool
 	now     func() time.Time
 	etag    func([]byte) string
+	limit   RateLimit
 
-	mu      sync.Mutex
-	docs    map[docKey]*Document
-	scripts []*Script
-	seq     uint64
-	log     []logEntry
-}
-
-type logEntry struct {
-	seq uint64
-	ex  Exchange
+	mu       sync.Mutex
+	docs     map[docKey]*Document
+	scripts  []*Script
+	seq      uint64      // requests taken, for Exchange.Arrival
+	decided  uint64      // store decisions, for Exchange.StoreOrder
+	admitted []time.Time // times of the requests admitted in the rate limit window
+	log      []Exchange  // in arrival order
 }
 
 // docKey identifies a document: the activity, the canonical agent, the
-// normalised registration and the stateId.
+// normalised registration ("" for none) and the stateId.
 type docKey struct {
 	activity, agent, registration, stateID string
 }
 
+// scope is the canonical form of a request's activity, agent and
+// registration ("" for none).
 type scope struct {
 	activity, agent, registration string
 }
-
-func (k docKey) scope() scope { return scope{k.activity, k.agent, k.registration} }
 
 // NewServer starts and returns a Server configured by opts (nil means the
 // defaults). It panics if opts.Version is neither empty, "1.0.3" nor
@@ -206,6 +256,7 @@ func NewServer(opts *Options) *Server {
 		pass:    o.Password,
 		max:     o.MaxDocumentSize,
 		omitTag: o.OmitWriteETag,
+		limit:   o.RateLimit,
 		now:     o.Now,
 		etag:    o.ETag,
 		docs:    make(map[docKey]*Document),
@@ -249,7 +300,13 @@ func (s *Server) Script(sc Script) {
 	if sc.Times <= 0 {
 		sc.Times = 1
 	}
-	sc.Header = sc.Header.Clone()
+	if sc.Header != nil {
+		h := make(http.Header, len(sc.Header))
+		for name, values := range sc.Header {
+			h[http.CanonicalHeaderKey(name)] = slices.Clone(values)
+		}
+		sc.Header = h
+	}
 	sc.Body = bytes.Clone(sc.Body)
 	s.mu.Lock()
 	s.scripts = append(s.scripts, &sc)
@@ -279,9 +336,10 @@ func keyOf(key statedoc.Key) (docKey, bool) {
 	return docKey{sc.activity, sc.agent, sc.registration, key.StateID}, true
 }
 
+// scopeOf returns the canonical scope: the agent as Agent.QueryValue
+// encodes it (so the case of an mbox_sha1sum does not matter) and the
+// registration in lowercase.
 func scopeOf(activity string, agent statedoc.Agent, registration string) (scope, error) {
-	// Two spellings of the same mbox_sha1sum name the same agent.
-	agent.MboxSHA1Sum = strings.ToLower(agent.MboxSHA1Sum)
 	qv, err := agent.QueryValue()
 	if err != nil {
 		return scope{}, err
@@ -328,16 +386,36 @@ func (s *Server) DeleteDocument(key statedoc.Key) {
 	s.mu.Unlock()
 }
 
-// Log returns a copy of the exchanges recorded so far, in the order the
-// requests arrived. An exchange is recorded before its response is sent.
+// Log returns a copy of the exchanges recorded so far, in arrival order:
+// the order in which the server took the requests in (Exchange.Arrival),
+// which is also the order in which they consumed scripts. Concurrent
+// requests may have been decided by the store in another order; see
+// Exchange.StoreOrder. An exchange is recorded before its response is
+// sent. The copy is deep: changing it does not change the server's record.
 func (s *Server) Log() []Exchange {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]Exchange, len(s.log))
 	for i, e := range s.log {
-		out[i] = e.ex
+		out[i] = e.clone()
 	}
 	return out
+}
+
+// clone returns a deep copy of e.
+func (e Exchange) clone() Exchange {
+	c := e
+	if e.Query != nil {
+		c.Query = make(url.Values, len(e.Query))
+		for name, values := range e.Query {
+			c.Query[name] = slices.Clone(values)
+		}
+	}
+	c.RequestHeader = e.RequestHeader.Clone()
+	c.ResponseHeader = e.ResponseHeader.Clone()
+	c.RequestBody = bytes.Clone(e.RequestBody)
+	c.ResponseBody = bytes.Clone(e.ResponseBody)
+	return c
 }
 
 // ResetLog forgets the exchanges recorded so far.
@@ -358,27 +436,61 @@ func (s *Server) store(k docKey, contentType string, body []byte) string {
 }
 
 // record adds an exchange to the log at its arrival position.
-func (s *Server) record(seq uint64, ex Exchange) {
+func (s *Server) record(ex Exchange) {
+	ex = ex.clone()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	i := sort.Search(len(s.log), func(i int) bool { return s.log[i].seq > seq })
-	s.log = append(s.log, logEntry{})
-	copy(s.log[i+1:], s.log[i:])
-	s.log[i] = logEntry{seq: seq, ex: ex}
+	i := sort.Search(len(s.log), func(i int) bool { return s.log[i].Arrival > ex.Arrival })
+	s.log = slices.Insert(s.log, i, ex)
 }
 
-// takeScript consumes one use of the first script matching the request.
-func (s *Server) takeScript(method, stateID string) (Script, bool) {
+// findScript returns the index of the first script matching the request,
+// or -1; s.mu must be held.
+func (s *Server) findScript(method, stateID string) int {
 	for i, sc := range s.scripts {
 		if (sc.Method == "" || sc.Method == method) && (sc.StateID == "" || sc.StateID == stateID) {
-			sc.Times--
-			if sc.Times <= 0 {
-				s.scripts = append(s.scripts[:i], s.scripts[i+1:]...)
-			}
-			return *sc, true
+			return i
 		}
 	}
-	return Script{}, false
+	return -1
+}
+
+// useScript consumes one use of script i; s.mu must be held.
+func (s *Server) useScript(i int) Script {
+	sc := s.scripts[i]
+	sc.Times--
+	if sc.Times <= 0 {
+		s.scripts = append(s.scripts[:i], s.scripts[i+1:]...)
+	}
+	return *sc
+}
+
+// admit applies the rate limit to a request arriving now, recording it
+// when admitted; it returns the 429 answer otherwise. s.mu must be held.
+func (s *Server) admit() *response {
+	if !s.limit.enabled() {
+		return nil
+	}
+	now := s.now()
+	keep := s.admitted[:0]
+	for _, t := range s.admitted {
+		if t.Add(s.limit.Per).After(now) {
+			keep = append(keep, t)
+		}
+	}
+	s.admitted = keep
+	if len(s.admitted) < s.limit.Requests {
+		s.admitted = append(s.admitted, now)
+		return nil
+	}
+	wait := s.admitted[0].Add(s.limit.Per).Sub(now)
+	secs := int64((wait + time.Second - 1) / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	resp := textResponse(http.StatusTooManyRequests, "rate limit: at most %d requests per %v; retry after %d s", s.limit.Requests, s.limit.Per, secs)
+	resp.header.Set("Retry-After", strconv.FormatInt(secs, 10))
+	return resp
 }
 
 // response is an answer built before it is logged and written.
@@ -386,6 +498,7 @@ type response struct {
 	status int
 	header http.Header
 	body   []byte
+	order  uint64 // Exchange.StoreOrder
 }
 
 func newResponse(status int) *response {
@@ -399,12 +512,13 @@ func textResponse(status int, format string, args ...any) *response {
 	return r
 }
 
-func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	s.seq++
-	seq := s.seq
-	s.mu.Unlock()
+// bodyAllowed reports whether a response with status may carry a body
+// (RFC 9110 §15: not 1xx, 204 or 304).
+func bodyAllowed(status int) bool {
+	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
+}
 
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	q, qerr := url.ParseQuery(r.URL.RawQuery)
 	stateID := ""
 	if v := q["stateId"]; len(v) > 0 {
@@ -418,56 +532,96 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		RequestHeader: redact(r.Header),
 	}
 
+	// Arrival, script and rate limit are decided together, so the log's
+	// order is the order in which scripts were consumed.
 	var (
-		resp   *response
-		script Script
-		found  bool
+		script  Script
+		found   bool
+		limited *response
 	)
+	s.mu.Lock()
+	s.seq++
+	ex.Arrival = s.seq
+	i := -1
 	if r.URL.Path == basePath+StatePath {
-		s.mu.Lock()
-		script, found = s.takeScript(r.Method, stateID)
-		s.mu.Unlock()
+		i = s.findScript(r.Method, stateID)
 	}
+	if i < 0 || s.scripts[i].Status == 0 {
+		limited = s.admit()
+	}
+	if i >= 0 && limited == nil {
+		script, found = s.useScript(i), true
+	}
+	s.mu.Unlock()
+
 	if found && script.Before != nil {
 		script.Before()
 	}
 	body, bodyErr := io.ReadAll(io.LimitReader(r.Body, s.max+1))
 	tooLarge := int64(len(body)) > s.max
 	ex.RequestBody = body
+
+	var resp *response
+	applyScript := found
 	switch {
+	case limited != nil:
+		resp = limited
 	case found && script.Status != 0:
 		ex.Scripted = true
+		if script.Status < 200 || script.Status > 599 {
+			resp = textResponse(http.StatusInternalServerError, "statedoctest: broken Script: Status %d is not a final HTTP status (200-599); answering 500 instead", script.Status)
+			applyScript = false
+			break
+		}
 		resp = newResponse(script.Status)
 		resp.body = bytes.Clone(script.Body)
 	default:
 		resp = s.handle(r, q, qerr, &ex, bodyErr, tooLarge)
 	}
 	resp.header.Set(statedoc.HeaderVersion, s.version)
-	if found {
+	if applyScript {
 		for name, values := range script.Header {
-			resp.header.Del(name)
 			delete(resp.header, name)
 			if len(values) > 0 {
-				resp.header[http.CanonicalHeaderKey(name)] = append([]string(nil), values...)
+				resp.header[name] = slices.Clone(values)
 			}
+		}
+		if _, given := script.Header["Content-Type"]; ex.Scripted && !given && len(resp.body) > 0 && bodyAllowed(resp.status) {
+			resp.header.Set("Content-Type", "text/plain; charset=utf-8")
 		}
 	}
 
+	// Record what goes on the wire: no body (nor the headers net/http
+	// drops) where HTTP allows none, and an explicit Content-Length.
 	out := resp.body
-	if r.Method == http.MethodHead {
+	switch {
+	case !bodyAllowed(resp.status):
+		out = nil
+		resp.header.Del("Content-Length")
+		resp.header.Del("Transfer-Encoding")
+		if resp.status == http.StatusNotModified {
+			resp.header.Del("Content-Type")
+		}
+	case r.Method == http.MethodHead:
 		if resp.header.Get("Content-Length") == "" && len(out) > 0 {
 			resp.header.Set("Content-Length", strconv.Itoa(len(out)))
 		}
 		out = nil
+	case resp.header.Get("Content-Length") == "":
+		resp.header.Set("Content-Length", strconv.Itoa(len(out)))
 	}
 	ex.Status = resp.status
-	ex.ResponseHeader = resp.header.Clone()
-	ex.ResponseBody = bytes.Clone(out)
-	s.record(seq, ex)
+	ex.StoreOrder = resp.order
+	ex.ResponseHeader = resp.header
+	ex.ResponseBody = out
+	s.record(ex)
 
 	h := w.Header()
 	for name, values := range resp.header {
 		h[name] = values
+	}
+	if _, ok := resp.header["Content-Type"]; !ok && len(out) > 0 {
+		h["Content-Type"] = nil // no sniffed type: the wire matches the log
 	}
 	w.WriteHeader(resp.status)
 	if len(out) > 0 {

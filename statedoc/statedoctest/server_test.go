@@ -1,6 +1,7 @@
 package statedoctest_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -24,11 +25,15 @@ func TestVersionHeader(t *testing.T) {
 		{statedoc.Version103, "1.0.3", http.StatusNotFound},
 		{statedoc.Version103, "1.0", http.StatusNotFound},
 		{statedoc.Version103, "1.0.1", http.StatusNotFound},
+		{statedoc.Version103, "1.0.3-rc1", http.StatusNotFound},
+		{statedoc.Version103, "1.0.", http.StatusBadRequest},
 		{statedoc.Version103, "", http.StatusBadRequest},
 		{statedoc.Version103, "2.0.0", http.StatusBadRequest},
 		{statedoc.Version103, "1.1.0", http.StatusBadRequest},
 		{statedoc.Version200, "2.0.0", http.StatusNotFound},
 		{statedoc.Version200, "2.0", http.StatusNotFound},
+		{statedoc.Version200, "2.0.0-rc1", http.StatusNotFound},
+		{statedoc.Version200, "2.1.0", http.StatusBadRequest},
 		{statedoc.Version200, "1.0.3", http.StatusBadRequest},
 		{statedoc.Version200, "", http.StatusBadRequest},
 	}
@@ -76,6 +81,7 @@ func TestParameters(t *testing.T) {
 		{"wrong case stateID", http.MethodGet, base("stateID", "s"), http.StatusBadRequest, `unknown parameter "stateID"`},
 		{"unknown parameter", http.MethodGet, base("stateId", "s", "_", "123"), http.StatusBadRequest, `unknown parameter "_"`},
 		{"alternate syntax", http.MethodPost, base("stateId", "s", "method", "PUT"), http.StatusBadRequest, `unknown parameter "method"`},
+		{"alternate syntax without stateId", http.MethodPost, base("method", "GET"), http.StatusBadRequest, `unknown parameter "method"`},
 		{"since on PUT", http.MethodPut, base("stateId", "s", "since", "2024-01-01T00:00:00Z"), http.StatusBadRequest, "since is not allowed on PUT"},
 		{"missing activityId", http.MethodGet, base("activityId", "\x00"), http.StatusBadRequest, "missing required parameter activityId"},
 		{"missing agent", http.MethodGet, base("agent", "\x00"), http.StatusBadRequest, "missing required parameter agent"},
@@ -90,7 +96,7 @@ func TestParameters(t *testing.T) {
 		{"agent bad mbox", http.MethodGet, base("agent", "\x00", "agent", `{"mbox":"ada@example.com"}`), http.StatusBadRequest, "mailto:"},
 		{"bad registration", http.MethodGet, base("registration", "42"), http.StatusBadRequest, "invalid registration"},
 		{"empty registration", http.MethodGet, base("registration", ""), http.StatusBadRequest, "invalid registration"},
-		{"bad since", http.MethodGet, base("since", "yesterday"), http.StatusBadRequest, "RFC 3339"},
+		{"bad since", http.MethodGet, base("since", "yesterday"), http.StatusBadRequest, "ISO 8601"},
 		{"method not allowed", http.MethodPatch, base("stateId", "s"), http.StatusMethodNotAllowed, "PATCH"},
 	}
 	for _, v := range versions {
@@ -124,10 +130,10 @@ func TestOtherPaths(t *testing.T) {
 }
 
 func TestPutGetHead(t *testing.T) {
-	clock := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	for _, v := range versions {
 		t.Run(v, func(t *testing.T) {
-			srv := statedoctest.NewServer(&statedoctest.Options{Version: v, Now: func() time.Time { return clock }})
+			clock := newClock(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))
+			srv := statedoctest.NewServer(&statedoctest.Options{Version: v, Now: clock.Now})
 			defer srv.Close()
 			k := testKey("progress")
 
@@ -147,12 +153,6 @@ func TestPutGetHead(t *testing.T) {
 			assert.Equal(t, statedoc.SHA1ETag([]byte(body)), r.Header.Get("ETag"))
 			assert.Equal(t, "Sat, 01 Mar 2025 12:00:00 GMT", r.Header.Get("Last-Modified"))
 
-			r = send(t, srv, req{method: http.MethodHead, key: k})
-			assert.Equal(t, http.StatusOK, r.Status)
-			assert.Empty(t, r.Body)
-			assert.Equal(t, statedoc.SHA1ETag([]byte(body)), r.Header.Get("ETag"))
-			assert.Equal(t, "10", r.Header.Get("Content-Length"))
-
 			// Any content type is stored and returned as given.
 			r = send(t, srv, req{method: http.MethodPut, key: testKey("notes"), body: "plain words", ctype: "text/plain; charset=utf-8"})
 			require.Equal(t, http.StatusNoContent, r.Status, r.Body)
@@ -160,11 +160,65 @@ func TestPutGetHead(t *testing.T) {
 			assert.Equal(t, "plain words", r.Body)
 			assert.Equal(t, "text/plain; charset=utf-8", r.Header.Get("Content-Type"))
 
-			// A PUT replaces (with If-Match, accepted in both modes).
+			// A PUT replaces (with If-Match, accepted in both modes), and
+			// Last-Modified follows the clock of the latest write.
+			clock.Set(time.Date(2025, 3, 2, 8, 30, 15, 0, time.UTC))
 			r = put(t, srv, k, `{"done":true}`, map[string]string{"If-Match": statedoc.SHA1ETag([]byte(body))})
 			require.Equal(t, http.StatusNoContent, r.Status, r.Body)
-			assert.Equal(t, `{"done":true}`, get(t, srv, k).Body)
+			r = get(t, srv, k)
+			assert.Equal(t, `{"done":true}`, r.Body)
+			assert.Equal(t, "Sun, 02 Mar 2025 08:30:15 GMT", r.Header.Get("Last-Modified"))
+			clock.Set(time.Date(2025, 3, 3, 0, 0, 0, 0, time.FixedZone("UTC+2", 2*3600)))
+			r = send(t, srv, req{method: http.MethodPost, key: k, body: `{"page":4}`})
+			require.Equal(t, http.StatusNoContent, r.Status, r.Body)
+			assert.Equal(t, "Sun, 02 Mar 2025 22:00:00 GMT", get(t, srv, k).Header.Get("Last-Modified"), "in GMT whatever the clock's zone")
 		})
+	}
+}
+
+// HEAD answers like GET without a body: on the wire and in the log.
+func TestHead(t *testing.T) {
+	const body = `{"page":3}`
+	tests := []struct {
+		name    string
+		stateID string // "" lists the context
+		status  int
+		length  string
+	}{
+		{"document", "progress", http.StatusOK, "10"},
+		{"list", "", http.StatusOK, "12"}, // ["progress"]
+		{"absent document", "absent", http.StatusNotFound, ""},
+	}
+	for _, v := range versions {
+		for _, tt := range tests {
+			t.Run(v+"/"+tt.name, func(t *testing.T) {
+				srv := statedoctest.NewServer(&statedoctest.Options{Version: v})
+				defer srv.Close()
+				etag := srv.SetDocument(testKey("progress"), "application/json", []byte(body))
+
+				status, header, wire := rawRequest(t, srv, http.MethodHead, query(t, testKey(tt.stateID)))
+				assert.Equal(t, tt.status, status)
+				assert.Empty(t, wire, "HEAD sends no body")
+				if tt.length != "" {
+					assert.Equal(t, tt.length, header.Get("Content-Length"))
+				}
+				if tt.stateID == "progress" {
+					assert.Equal(t, etag, header.Get("ETag"))
+				}
+
+				log := srv.Log()
+				require.Len(t, log, 1)
+				assert.Equal(t, http.MethodHead, log[0].Method)
+				assert.Equal(t, tt.status, log[0].Status)
+				assert.Empty(t, log[0].ResponseBody, "the log records no body for HEAD")
+				assert.Equal(t, header.Get("Content-Length"), log[0].ResponseHeader.Get("Content-Length"))
+
+				// GET of the same resource does send the body.
+				_, _, wire = rawRequest(t, srv, http.MethodGet, query(t, testKey(tt.stateID)))
+				assert.NotEmpty(t, wire)
+				assert.Equal(t, wire, string(srv.Log()[1].ResponseBody))
+			})
+		}
 	}
 }
 
@@ -225,6 +279,9 @@ func TestPostMerge(t *testing.T) {
 		{name: "posted trailing data", stored: `{"a":1}`, posted: `{"b":1}{}`, want: 400, errorMessage: "not a JSON object"},
 		{name: "posted duplicate member", stored: `{"a":1}`, posted: `{"b":1,"b":2}`, want: 400, errorMessage: "more than once"},
 		{name: "stored not an object", stored: `"text"`, posted: `{"b":2}`, want: 400, errorMessage: "stored document"},
+		{name: "names are not HTML-escaped", stored: `{"x":1}`, posted: `{"a<b":1,"c&d":"<>"}`, want: 204, wantDoc: `{"x":1,"a<b":1,"c&d":"<>"}`},
+		{name: "replaced name keeps its stored text", stored: `{"a<b":0,"\u0063":0}`, posted: `{"a\u003cb":1,"c":2}`, want: 204, wantDoc: `{"a<b":1,"\u0063":2}`},
+		{name: "names keep their escapes", stored: `{"x":1}`, posted: "{\"\\u2028\":1, \"\u00e9\\n\" :2}", want: 204, wantDoc: "{\"x\":1,\"\\u2028\":1,\"\u00e9\\n\":2}"},
 	}
 	for _, v := range versions {
 		for _, tt := range tests {
@@ -385,9 +442,6 @@ func TestIdentity(t *testing.T) {
 			require.Equal(t, 204, put(t, srv, withReg, `{"who":"reg"}`, nil).Status)
 			assert.Equal(t, `{"who":"reg"}`, get(t, srv, withReg).Body)
 			assert.Equal(t, `{"who":"plain"}`, get(t, srv, k).Body)
-			upper := withReg
-			upper.Registration = strings.ToUpper(reg)
-			assert.Equal(t, `{"who":"reg"}`, get(t, srv, upper).Body, "UUIDs compare without case")
 
 			// Another agent or activity sees nothing.
 			other := k
@@ -399,101 +453,6 @@ func TestIdentity(t *testing.T) {
 			other = k
 			other.StateID = "S"
 			assert.Equal(t, 404, get(t, srv, other).Status, "stateIds are case-sensitive")
-		})
-	}
-}
-
-func TestList(t *testing.T) {
-	t0 := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	for _, v := range versions {
-		t.Run(v, func(t *testing.T) {
-			var mu sync.Mutex
-			now := t0
-			srv := statedoctest.NewServer(&statedoctest.Options{Version: v, Now: func() time.Time {
-				mu.Lock()
-				defer mu.Unlock()
-				now = now.Add(time.Second)
-				return now
-			}})
-			defer srv.Close()
-			ctx := testKey("")
-			for _, id := range []string{"b", "a", "c"} { // updated at t0+1s, +2s, +3s
-				require.Equal(t, 204, put(t, srv, testKey(id), `{}`, nil).Status)
-			}
-			withReg := testKey("r")
-			withReg.Registration = reg
-			require.Equal(t, 204, put(t, srv, withReg, `{}`, nil).Status)
-
-			r := get(t, srv, ctx)
-			require.Equal(t, 200, r.Status, r.Body)
-			assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
-			assert.JSONEq(t, `["a","b","c"]`, r.Body)
-
-			regCtx := withReg
-			regCtx.StateID = ""
-			assert.JSONEq(t, `["r"]`, get(t, srv, regCtx).Body)
-
-			tests := []struct {
-				since string
-				want  string
-			}{
-				{t0.Format(time.RFC3339), `["a","b","c"]`},
-				{t0.Add(time.Second).Format(time.RFC3339), `["a","c"]`}, // exclusive
-				{t0.Add(1500 * time.Millisecond).Format(time.RFC3339Nano), `["a","c"]`},
-				{t0.Add(2 * time.Second).In(time.FixedZone("x", 3600)).Format(time.RFC3339), `["c"]`},
-				{t0.Add(time.Hour).Format(time.RFC3339), `[]`},
-			}
-			for _, tt := range tests {
-				q := query(t, ctx)
-				q.Set("since", tt.since)
-				r := send(t, srv, req{method: http.MethodGet, query: q})
-				assert.Equal(t, 200, r.Status, r.Body)
-				assert.JSONEq(t, tt.want, r.Body, "since %s", tt.since)
-			}
-
-			// since with stateId: rejected in 2.0, ignored in 1.0.3.
-			q := query(t, testKey("a"))
-			q.Set("since", t0.Add(time.Hour).Format(time.RFC3339))
-			r = send(t, srv, req{method: http.MethodGet, query: q})
-			if v == statedoc.Version200 {
-				assert.Equal(t, 400, r.Status)
-				assert.Contains(t, r.Body, "since")
-			} else {
-				assert.Equal(t, 200, r.Status)
-			}
-
-			empty := statedoc.Key{ActivityID: "https://example.com/nothing", Agent: ada}
-			assert.Equal(t, `[]`, get(t, srv, empty).Body)
-		})
-	}
-}
-
-func TestDeleteAll(t *testing.T) {
-	for _, v := range versions {
-		t.Run(v, func(t *testing.T) {
-			srv := statedoctest.NewServer(&statedoctest.Options{Version: v})
-			defer srv.Close()
-			withReg := func(id string) statedoc.Key { k := testKey(id); k.Registration = reg; return k }
-			bob := testKey("x")
-			bob.Agent = statedoc.Agent{Mbox: "mailto:bob@example.com"}
-			for _, k := range []statedoc.Key{testKey("a"), testKey("b"), withReg("c"), bob} {
-				srv.SetDocument(k, "application/json", []byte(`{}`))
-			}
-			r := send(t, srv, req{method: http.MethodDelete, key: testKey("")})
-			assert.Equal(t, 204, r.Status, r.Body)
-			_, ok := srv.Document(testKey("a"))
-			assert.False(t, ok)
-			_, ok = srv.Document(testKey("b"))
-			assert.False(t, ok)
-			_, ok = srv.Document(withReg("c"))
-			assert.True(t, ok, "a registration's state is another context")
-			_, ok = srv.Document(bob)
-			assert.True(t, ok, "another agent's state is untouched")
-
-			r = send(t, srv, req{method: http.MethodDelete, key: withReg("")})
-			assert.Equal(t, 204, r.Status)
-			_, ok = srv.Document(withReg("c"))
-			assert.False(t, ok)
 		})
 	}
 }
@@ -574,53 +533,6 @@ func TestDefaultSizeLimit(t *testing.T) {
 	assert.Equal(t, 413, send(t, srv, req{method: http.MethodPut, key: testKey("s"), body: big + "x", ctype: "text/plain"}).Status)
 }
 
-func TestConcurrentConditionalPut(t *testing.T) {
-	for _, v := range versions {
-		t.Run(v, func(t *testing.T) {
-			srv := statedoctest.NewServer(&statedoctest.Options{Version: v})
-			defer srv.Close()
-			k := testKey("s")
-			etag := srv.SetDocument(k, "application/json", []byte(`{"n":0}`))
-			const writers = 64
-			statuses := make(chan int, writers)
-			start := make(chan struct{})
-			var wg sync.WaitGroup
-			u := srv.URL + "/activities/state?" + query(t, k).Encode()
-			for i := range writers {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					<-start
-					hr, err := http.NewRequest(http.MethodPut, u, strings.NewReader(fmt.Sprintf(`{"n":%d}`, i+1)))
-					if !assert.NoError(t, err) {
-						return
-					}
-					hr.Header.Set(statedoc.HeaderVersion, v)
-					hr.Header.Set("Content-Type", "application/json")
-					hr.Header.Set("If-Match", etag)
-					resp, err := srv.Client().Do(hr)
-					if !assert.NoError(t, err) {
-						return
-					}
-					resp.Body.Close()
-					statuses <- resp.StatusCode
-				}()
-			}
-			close(start)
-			wg.Wait()
-			close(statuses)
-			count := map[int]int{}
-			for s := range statuses {
-				count[s]++
-			}
-			assert.Equal(t, map[int]int{204: 1, 412: writers - 1}, count)
-			d, _ := srv.Document(k)
-			assert.NotEqual(t, `{"n":0}`, string(d.Body))
-			assert.Len(t, srv.Log(), writers)
-		})
-	}
-}
-
 func TestNewServerRejectsUnknownVersion(t *testing.T) {
 	assert.PanicsWithValue(t, `statedoctest: unsupported xAPI version "1.0" (want "1.0.3" or "2.0.0")`, func() {
 		statedoctest.NewServer(&statedoctest.Options{Version: "1.0"})
@@ -669,4 +581,76 @@ func TestSizeLimitLargeBody(t *testing.T) {
 	}
 	assert.Equal(t, 204, put(t, srv, testKey("s"), `{}`, nil).Status)
 	assert.Len(t, srv.Log()[0].RequestBody, 1025)
+}
+
+// looseQuery encodes k the way a careless client might: the agent as
+// json.Marshal writes it and the registration as given, without the
+// canonicalisation of statedoc.Key.Query.
+func looseQuery(t *testing.T, k statedoc.Key) url.Values {
+	t.Helper()
+	agent, err := json.Marshal(k.Agent)
+	require.NoError(t, err)
+	q := url.Values{"activityId": {k.ActivityID}, "agent": {string(agent)}}
+	if k.Registration != "" {
+		q.Set("registration", k.Registration)
+	}
+	if k.StateID != "" {
+		q.Set("stateId", k.StateID)
+	}
+	return q
+}
+
+// Two spellings of one agent or registration are one document: the
+// client encodes them to the same bytes (statedoc.Key.Query), and the
+// server canonicalises whatever spelling reaches it.
+func TestCanonicalSpellings(t *testing.T) {
+	const sha = "0123456789abcdef0123456789abcdef01234567"
+	tests := []struct {
+		name string
+		a, b statedoc.Key
+	}{
+		{"mbox_sha1sum case",
+			statedoc.Key{ActivityID: "https://example.com/a", Agent: statedoc.Agent{MboxSHA1Sum: strings.ToUpper(sha)}, StateID: "s"},
+			statedoc.Key{ActivityID: "https://example.com/a", Agent: statedoc.Agent{MboxSHA1Sum: sha}, StateID: "s"}},
+		{"mbox_sha1sum mixed case",
+			statedoc.Key{ActivityID: "https://example.com/a", Agent: statedoc.Agent{ObjectType: "Agent", MboxSHA1Sum: "0123456789ABCDEF0123456789abcdef01234567"}, StateID: "s"},
+			statedoc.Key{ActivityID: "https://example.com/a", Agent: statedoc.Agent{Name: "Ada", MboxSHA1Sum: sha}, StateID: "s"}},
+		{"registration case",
+			statedoc.Key{ActivityID: "https://example.com/a", Agent: ada, Registration: strings.ToUpper(reg), StateID: "s"},
+			statedoc.Key{ActivityID: "https://example.com/a", Agent: ada, Registration: reg, StateID: "s"}},
+		{"name and objectType",
+			statedoc.Key{ActivityID: "https://example.com/a", Agent: statedoc.Agent{Name: "Ada Lovelace", ObjectType: "Agent", Mbox: ada.Mbox}, StateID: "s"},
+			statedoc.Key{ActivityID: "https://example.com/a", Agent: ada, StateID: "s"}},
+	}
+	for _, v := range versions {
+		for _, tt := range tests {
+			t.Run(v+"/"+tt.name, func(t *testing.T) {
+				qa, err := tt.a.Query()
+				require.NoError(t, err)
+				qb, err := tt.b.Query()
+				require.NoError(t, err)
+				assert.Equal(t, qb.Encode(), qa.Encode(), "the client sends the same bytes")
+
+				srv := statedoctest.NewServer(&statedoctest.Options{Version: v})
+				defer srv.Close()
+				loose := looseQuery(t, tt.a)
+				require.NotEqual(t, qb.Encode(), loose.Encode(), "the test sends a different spelling")
+				require.Equal(t, 204, send(t, srv, req{method: http.MethodPut, query: loose, body: `{"n":1}`}).Status)
+
+				r := send(t, srv, req{method: http.MethodGet, query: looseQuery(t, tt.b)})
+				assert.Equal(t, 200, r.Status)
+				assert.Equal(t, `{"n":1}`, r.Body)
+				d, ok := srv.Document(tt.b)
+				require.True(t, ok)
+				assert.Equal(t, `{"n":1}`, string(d.Body))
+
+				// Still one document: a create in the other spelling fails.
+				r = send(t, srv, req{method: http.MethodPut, key: tt.b, body: `{"n":2}`, header: map[string]string{"If-None-Match": "*"}})
+				assert.Equal(t, 412, r.Status)
+				ctx := looseQuery(t, tt.b)
+				ctx.Del("stateId")
+				assert.Equal(t, `["s"]`, send(t, srv, req{method: http.MethodGet, query: ctx}).Body)
+			})
+		}
+	}
 }
