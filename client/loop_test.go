@@ -730,3 +730,59 @@ func TestSaveWithResolvers(t *testing.T) {
 		`{"page":7,"visits":12,"tags":["b","c","d"],"note":"The black cat sat. The dog ran away.","theme":"light"}`,
 		storedJSON(t, srv), "the other device's theme, unknown to notes, survives")
 }
+
+// TestRateLimitedServer: 429s with Retry-After are waited out by the
+// transport, reads and writes alike, and the update completes once.
+func TestRateLimitedServer(t *testing.T) {
+	srv := newServer(t, &statedoctest.Options{RateLimit: statedoctest.RateLimit{Requests: 2, Per: 300 * time.Millisecond}})
+	c := newClient[progress](t, srv, &client.Options{TransportWaitMax: 2 * time.Second, TransportRetries: 5})
+	for range 2 {
+		_, err := c.Update(context.Background(), key, turnPage)
+		require.NoError(t, err)
+	}
+	assert.JSONEq(t, `{"page":2}`, storedJSON(t, srv))
+	limited := 0
+	for _, e := range srv.Log() {
+		if e.Status == http.StatusTooManyRequests {
+			limited++
+			assert.NotEmpty(t, e.ResponseHeader.Get("Retry-After"))
+		}
+	}
+	assert.Positive(t, limited, "the server did limit the client")
+	assert.Equal(t, 2, countMethod(srv, http.MethodPut)-countStatus(srv, http.MethodPut, http.StatusTooManyRequests),
+		"each update was applied by exactly one accepted PUT")
+}
+
+func countStatus(srv *statedoctest.Server, method string, status int) int {
+	n := 0
+	for _, e := range srv.Log() {
+		if e.Method == method && e.Status == status {
+			n++
+		}
+	}
+	return n
+}
+
+// TestDeleteContextWithoutRegistration: a scope without registration covers
+// the documents of every registration.
+func TestDeleteContextWithoutRegistration(t *testing.T) {
+	srv := newServer(t, nil)
+	withReg := key
+	withReg.Registration = "6fbd600f-d17c-4c74-801a-2ec2e53231c7"
+	srv.SetDocument(key, "application/json", []byte(`{}`))
+	srv.SetDocument(withReg, "application/json", []byte(`{}`))
+	c := newClient[progress](t, srv, nil)
+
+	require.NoError(t, c.DeleteContext(context.Background(), withReg.Context()))
+	_, ok := srv.Document(withReg)
+	assert.False(t, ok)
+	_, ok = srv.Document(key)
+	assert.True(t, ok, "a registration's scope leaves the other documents alone")
+
+	srv.SetDocument(withReg, "application/json", []byte(`{}`))
+	require.NoError(t, c.DeleteContext(context.Background(), key.Context()))
+	_, ok = srv.Document(withReg)
+	assert.False(t, ok, "without a registration, every registration's documents go")
+	_, ok = srv.Document(key)
+	assert.False(t, ok)
+}

@@ -344,9 +344,11 @@ func (c *StateClient[T]) Delete(ctx context.Context, key statedoc.Key, etagValue
 	return c.eng.remove(ctx, u, etagValue)
 }
 
-// DeleteContext deletes every state document of the activity, agent and
-// (when set) registration in scope — all of them, whatever their stateId.
-// It is a separate call so that wiping a context is never an accident.
+// DeleteContext deletes every state document of the activity and agent in
+// scope — all of them, whatever their stateId. With a Registration it is
+// limited to that registration; without one it removes the documents of
+// every registration too (xAPI §2.3). It is a separate call so that wiping
+// a context is never an accident.
 func (c *StateClient[T]) DeleteContext(ctx context.Context, scope statedoc.Context) error {
 	q, err := scope.Query()
 	if err != nil {
@@ -355,8 +357,9 @@ func (c *StateClient[T]) DeleteContext(ctx context.Context, scope statedoc.Conte
 	return c.eng.remove(ctx, c.url(q), "")
 }
 
-// List returns the stateIds stored in scope. A non-zero since keeps only the
-// documents stored strictly after it.
+// List returns the stateIds stored in scope (without a Registration: of
+// every registration). A non-zero since keeps only the documents stored
+// strictly after it.
 func (c *StateClient[T]) List(ctx context.Context, scope statedoc.Context, since time.Time) ([]string, error) {
 	q, err := scope.Query()
 	if err != nil {
