@@ -1,5 +1,3 @@
-// Package backoff computes waits between attempts and sleeps for them without
-// outliving a context.
 package backoff
 
 import (
