@@ -479,6 +479,10 @@ func TestInvalidInputGetsTypedErrors(t *testing.T) {
 	require.Error(t, err)
 	_, err = client.NewStateClient[progress]("ftp://example.com/xapi", nil)
 	require.Error(t, err)
+	_, err = client.NewStateClient[progress]("https://example.com/xapi", &client.Options{Version: "0.95"})
+	require.Error(t, err)
+	_, err = client.NewStateClient[progress]("https://example.com/xapi", &client.Options{Version: "2.0.0"})
+	require.NoError(t, err)
 }
 
 func TestVersion200Server(t *testing.T) {

@@ -100,6 +100,9 @@ func NewStateClient[T any](endpoint string, opts *Options) (*StateClient[T], err
 	}
 	u.RawQuery, u.Fragment = "", ""
 	s := resolve(opts)
+	if !statedoc.Accepts(statedoc.Version103, s.version) && !statedoc.Accepts(statedoc.Version200, s.version) {
+		return nil, fmt.Errorf("ifmatch: xAPI version %q is neither 1.0.x nor 2.0.x", s.version)
+	}
 	header := http.Header{}
 	header.Set(statedoc.HeaderVersion, s.version)
 	return &StateClient[T]{
