@@ -14,8 +14,11 @@
 //
 // Objects merge member by member; arrays and scalars are single values;
 // null is a value, not a removal. Numbers keep their exact text, and two
-// numbers are the same only when their text is (1.0 and 1 differ). See
-// JSON for the details, including key order in the result.
+// numbers are the same only when their text is (1.0 and 1 differ). Where
+// both sides turned a scalar or an array into different objects, the
+// value changed differently on both sides: a conflict under Fail, else
+// their members are merged (RuleObjectsMerged). See JSON for the details,
+// including key order in the result.
 //
 // # Strategies
 //
@@ -31,6 +34,15 @@
 // sets), Text (a word-level three-way merge of strings), Atomic (an object
 // merged as one value) and ResolverFunc (your own function). A resolver
 // that cannot decide a conflict hands it to its fallback policy.
+//
+// # Bounds
+//
+// Work and output are bounded so that no input can stall a merge or make
+// it allocate without limit: the numeric resolvers decline numbers with
+// more than 10000 digits or extreme exponents; the Text resolutions of
+// one merge share one work budget, after which their conflicts go to the
+// fallback; and a report holds a bounded number of bytes of paths, the
+// rest counted in Report.Omitted.
 //
 // # Input rules
 //

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // ErrConflict is matched (with errors.Is) by every error that reports
@@ -31,38 +32,59 @@ var ErrNoDecision = errors.New("merge: resolver made no decision")
 // to null (a merge patch reads null as "remove").
 var ErrNotRepresentable = errors.New("merge: change cannot be expressed as a JSON merge patch")
 
-// maxListedConflicts bounds how many paths a ConflictError message names.
-const maxListedConflicts = 10
+// maxListedConflicts bounds how many paths a ConflictError message names,
+// and maxQuotedPath how many bytes of each path it shows.
+const (
+	maxListedConflicts = 10
+	maxQuotedPath      = 200
+)
 
 // ConflictError reports the paths whose conflicting changes no policy or
 // resolver could decide. It matches ErrConflict.
 type ConflictError struct {
-	// Paths lists every conflicting path as a JSON Pointer, sorted.
+	// Paths lists the conflicting paths as JSON Pointers, sorted: all of
+	// them, unless the report reached its bound (see Report).
 	Paths []string
 	// Decisions holds the conflicts themselves, in the order of Paths,
 	// with Rule naming what declined to decide them.
 	Decisions []Decision
+	// Omitted counts the conflicts left out of Paths by the bound of the
+	// report.
+	Omitted int
 }
 
-// Error lists the conflicting paths (the first few, when there are many).
+// Error counts the conflicts and lists the first few paths, each cut short
+// when long.
 func (e *ConflictError) Error() string {
 	var b strings.Builder
 	b.WriteString("merge: ")
-	b.WriteString(strconv.Itoa(len(e.Paths)))
-	if len(e.Paths) == 1 {
-		b.WriteString(" unresolved conflict at ")
+	n := len(e.Paths) + e.Omitted
+	b.WriteString(strconv.Itoa(n))
+	if n == 1 {
+		b.WriteString(" unresolved conflict")
 	} else {
-		b.WriteString(" unresolved conflicts at ")
+		b.WriteString(" unresolved conflicts")
 	}
 	for i, p := range e.Paths {
 		if i == maxListedConflicts {
-			fmt.Fprintf(&b, " and %d more", len(e.Paths)-i)
 			break
 		}
-		if i > 0 {
+		if i == 0 {
+			b.WriteString(" at ")
+		} else {
 			b.WriteString(", ")
 		}
+		if len(p) > maxQuotedPath {
+			cut := maxQuotedPath
+			for cut > 0 && !utf8.RuneStart(p[cut]) {
+				cut--
+			}
+			p = p[:cut] + "…"
+		}
 		b.WriteString(strconv.Quote(p))
+	}
+	if listed := min(len(e.Paths), maxListedConflicts); listed > 0 && listed < n {
+		fmt.Fprintf(&b, " and %d more", n-listed)
 	}
 	return b.String()
 }

@@ -71,6 +71,7 @@ func FuzzJSON(f *testing.F) {
 		if len(rep.Decisions) == 0 {
 			assertSame(t, theirs, got, "no decisions: result is theirs")
 		}
+		checkKeyOrder(t, got, ours, theirs)
 		for _, d := range rep.Decisions {
 			for _, v := range [][]byte{d.Base, d.Ours, d.Theirs, d.Result} {
 				if v != nil {
@@ -99,6 +100,9 @@ func FuzzJSON(f *testing.F) {
 		r2, _, err2 := JSON(base, theirs, ours, &Options{Policy: Fail})
 		checkSymmetric(t, r1, r2, err1, err2, nil)
 
+		if err1 == nil {
+			checkKeyOrder(t, r1, ours, theirs)
+		}
 		if err1 == nil && noArraysOrNulls(base, ours, theirs) {
 			// Without conflicts, arrays and nulls, the result is theirs
 			// patched with the RFC 7386 diff from base to ours.
@@ -109,6 +113,41 @@ func FuzzJSON(f *testing.F) {
 			assertSame(t, want, r1, "agrees with json-patch")
 		}
 	})
+}
+
+// checkKeyOrder checks the member order of a merged document: wherever
+// ours, theirs and the result all hold objects, the result has theirs'
+// members in theirs' order, then members only ours has in ours' order.
+func checkKeyOrder(t *testing.T, result, ours, theirs []byte) {
+	t.Helper()
+	r, serr := parse(result)
+	require.Nil(t, serr)
+	o, serr := parse(ours)
+	require.Nil(t, serr)
+	th, serr := parse(theirs)
+	require.Nil(t, serr)
+	var walk func(r, o, th *node, path string)
+	walk = func(r, o, th *node, path string) {
+		if !r.isObject() || !o.isObject() || !th.isObject() {
+			return
+		}
+		var want []string
+		for _, k := range th.keys {
+			if r.has(k) {
+				want = append(want, k)
+			}
+		}
+		for _, k := range o.keys {
+			if r.has(k) && !th.has(k) {
+				want = append(want, k)
+			}
+		}
+		require.Equal(t, want, r.keys, "member order at %q", path)
+		for i, k := range r.keys {
+			walk(r.kids[i], o.member(k), th.member(k), path+"/"+escapeSegment(k))
+		}
+	}
+	walk(r, o, th, "")
 }
 
 // checkSymmetric checks two merges with ours and theirs swapped: both fail
@@ -203,12 +242,6 @@ func FuzzResolvers(f *testing.F) {
 			"/*/u": SetUnion(),
 		},
 	}
-	noSum := &Options{Policy: opts.Policy, Resolvers: map[string]Resolver{}}
-	for p, r := range opts.Resolvers {
-		if r.Name() != "sum" {
-			noSum.Resolvers[p] = r
-		}
-	}
 	sets := map[string]bool{"/u": true}
 	f.Fuzz(func(t *testing.T, base, ours, theirs []byte) {
 		got, rep, err := JSON(base, ours, theirs, opts)
@@ -229,11 +262,19 @@ func FuzzResolvers(f *testing.F) {
 		r, _, err = JSON(base, ours, base, opts)
 		require.NoError(t, err)
 		assertSame(t, ours, r, "merge(b, o, b) = o")
-		// Sum counts a change both sides made twice, so this identity holds
-		// without it.
-		r, _, err = JSON(base, ours, ours, noSum)
-		require.NoError(t, err)
-		assertSame(t, ours, r, "merge(b, o, o) = o")
+		// Sum counts a change both sides made to a number twice: this
+		// identity holds except at those paths.
+		counted := countedPaths(t, opts, base, ours)
+		r, _, err = JSON(base, ours, ours, opts)
+		if err != nil {
+			var ce *ConflictError
+			require.ErrorAs(t, err, &ce)
+			for _, p := range ce.Paths {
+				assert.True(t, counted[p], "merge(b, o, o) conflicts at %q", p)
+			}
+		} else {
+			assert.Equal(t, string(maskPaths(mustParse(t, ours), "", counted)), string(maskPaths(mustParse(t, r), "", counted)), "merge(b, o, o) = o")
+		}
 
 		// Sum, Max, Min, SetUnion (as a set), Text and Fail do not care
 		// which side is ours. Nested "/x/u" arrays keep their order, so
@@ -258,6 +299,67 @@ func FuzzResolvers(f *testing.F) {
 		}
 		checkSymmetric(t, r1, r2, err1, err2, nested)
 	})
+}
+
+// countedPaths returns the paths where merge(base, ours, ours, opts) may
+// count a change twice: Sum paths, not under an Atomic one, where ours holds
+// a number and base a number, null or nothing.
+func countedPaths(t *testing.T, opts *Options, base, ours []byte) map[string]bool {
+	t.Helper()
+	m, err := newMerger(opts)
+	require.NoError(t, err)
+	b, o := mustParse(t, base), mustParse(t, ours)
+	out := map[string]bool{}
+	var walk func(b, o *node)
+	walk = func(b, o *node) {
+		if r, ok := m.resolver(); ok && r.deltas && countable(b, o) && !equal(b, o) {
+			out[string(m.ptr)] = true
+		}
+		if !o.isObject() || m.atomicHere() {
+			return
+		}
+		for i, k := range o.keys {
+			var bk *node
+			if b.isObject() {
+				bk = b.member(k)
+			}
+			n := m.enter(k)
+			walk(bk, o.kids[i])
+			m.leave(n)
+		}
+	}
+	walk(b, o)
+	return out
+}
+
+func mustParse(t *testing.T, data []byte) *node {
+	t.Helper()
+	n, serr := parse(data)
+	require.Nil(t, serr, "%s", data)
+	return n
+}
+
+// maskPaths is appendCanonical with the values at the given paths written
+// as "#".
+func maskPaths(n *node, path string, masked map[string]bool) []byte {
+	if masked[path] {
+		return []byte("#")
+	}
+	if n.kind != kindObject {
+		return appendCanonical(nil, n)
+	}
+	keys := slices.Clone(n.keys)
+	slices.Sort(keys)
+	b := []byte{'{'}
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, k)
+		b = append(b, ':')
+		b = append(b, maskPaths(n.member(k), path+"/"+escapeSegment(k), masked)...)
+	}
+	return append(b, '}')
 }
 
 func FuzzText(f *testing.F) {
@@ -302,14 +404,28 @@ func FuzzText(f *testing.F) {
 		assert.Equal(t, ok, okSw, "symmetric")
 		assert.Equal(t, got, sw, "symmetric")
 
+		// Different words inserted at one point conflict, with or without
+		// an unrelated edit elsewhere.
+		vb := valid(base)
+		at, edit := len(ours), len(theirs)
+		for _, e := range []int{-1, edit} {
+			for _, before := range []bool{false, true} {
+				sep := []string{" ", ",", "\n"}[(at+edit)%3]
+				if o, th, fits := sameInsertPoint(vb, at, e, sep, before); fits {
+					m, ok := MergeText(vb, o, th)
+					assert.False(t, ok, "same insertion point: ours %q theirs %q merged to %q", o, th, m)
+				}
+			}
+		}
+
 		// The diff under the merge finds a longest common subsequence.
 		for _, pair := range [][2]string{{base, ours}, {base, theirs}} {
-			ids := map[string]int{}
-			conv := func(s string) []int {
-				var out []int
-				for _, tok := range tokenize(valid(s)) {
+			ids := map[string]int32{}
+			conv := func(s string) []int32 {
+				var out []int32
+				for _, tok := range tokenStrings(valid(s)) {
 					if _, ok := ids[tok]; !ok {
-						ids[tok] = len(ids)
+						ids[tok] = int32(len(ids))
 					}
 					out = append(out, ids[tok])
 				}
@@ -319,7 +435,7 @@ func FuzzText(f *testing.F) {
 			if len(a)*len(b) > 250_000 {
 				continue
 			}
-			match, ok := lcs(a, b)
+			match, ok := testLCS(a, b)
 			require.True(t, ok)
 			require.Equal(t, lcsLength(a, b), checkMatching(t, a, b, match))
 		}

@@ -69,11 +69,16 @@ type Options struct {
 //
 // Objects merge member by member, recursively: a member removed on one
 // side and unchanged on the other is removed; removed on one side and
-// changed on the other is a conflict. When both sides turned a value into
-// objects (from a value that was absent or not an object) their members
-// are merged against an empty base object, so members only one side added
-// are all kept and a member both added with different values is a
-// conflict. Arrays, strings, numbers, booleans and null are single values;
+// changed on the other is a conflict. When both sides turned an absent or
+// null value into objects, their members are merged against an empty base
+// object, so members only one side added are all kept and a member both
+// added with different values is a conflict. When both turned any other
+// value that is not an object (5, "x", [1]) into different objects, the
+// value changed differently on both sides: under the Fail policy (or a
+// resolver there that uses or falls back to Fail) that is a conflict at
+// its path; otherwise the members are merged the same way and the report
+// has a Decision with RuleObjectsMerged at the path, before the members'
+// own. Arrays, strings, numbers, booleans and null are single values;
 // null is a value, not a removal. Two values are the same when they are
 // the same JSON value: objects with the same members in any order, arrays
 // with the same elements in order, numbers with the same text (1.0 and 1
@@ -88,7 +93,7 @@ type Options struct {
 // an *InvalidJSONError (matching ErrInvalidJSON) that names the input.
 // Conflicts left undecided produce a *ConflictError (matching ErrConflict)
 // together with the report of all decisions; other errors come with a nil
-// report.
+// report. The report is bounded in size (see Report).
 func JSON(base, ours, theirs []byte, opts *Options) ([]byte, *Report, error) {
 	m, err := newMerger(opts)
 	if err != nil {
@@ -106,20 +111,30 @@ func JSON(base, ours, theirs []byte, opts *Options) ([]byte, *Report, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	m.reportLeft = reportPathBytes(len(base) + len(ours) + len(theirs))
 	res, err := m.value(b, o, t)
 	if err != nil {
 		return nil, nil, err
 	}
-	report := &Report{Decisions: m.decisions}
-	if len(m.conflicts) > 0 {
+	report := &Report{Decisions: m.decisions, Omitted: m.omitted}
+	if len(m.conflicts) > 0 || m.omittedConflicts > 0 {
 		slices.SortStableFunc(m.conflicts, func(x, y Decision) int { return strings.Compare(x.Path, y.Path) })
 		paths := make([]string, len(m.conflicts))
 		for i, c := range m.conflicts {
 			paths[i] = c.Path
 		}
-		return nil, report, &ConflictError{Paths: paths, Decisions: m.conflicts}
+		return nil, report, &ConflictError{Paths: paths, Decisions: m.conflicts, Omitted: m.omittedConflicts}
 	}
 	return encode(make([]byte, 0, len(theirs)+len(ours)/8+64), res), report, nil
+}
+
+// reportPathBytes returns the bound on the bytes of the paths in the
+// report of a merge of inputs of the given total size: 1 MiB plus four
+// times the inputs. Every path is at most twice as long as the input it
+// comes from (escaping doubles '~' and '/'), so the bound is reached only
+// when many decisions lie deep below long member names.
+func reportPathBytes(inputs int) int {
+	return 1<<20 + 4*inputs
 }
 
 // merger holds the state of one merge.
@@ -129,14 +144,24 @@ type merger struct {
 	patterns  []pattern
 	resolvers []Resolver
 	hasAtomic bool
-	// path holds the unescaped segments of the value being merged.
-	path      []string
-	decisions []Decision
-	conflicts []Decision
+	// path holds the unescaped segments of the value being merged, ptr the
+	// same path as a JSON Pointer.
+	path []string
+	ptr  []byte
+	// decisions and conflicts make the report. reportLeft is what remains
+	// of the bytes of paths it may hold; decisions beyond it are counted in
+	// omitted (and conflicts among them in omittedConflicts).
+	decisions        []Decision
+	conflicts        []Decision
+	reportLeft       int
+	omitted          int
+	omittedConflicts int
+	// textBudget is the work left for the Text resolvers of this merge.
+	textBudget int
 }
 
 func newMerger(opts *Options) (*merger, error) {
-	m := &merger{}
+	m := &merger{textBudget: textBudget}
 	if opts == nil {
 		return m, nil
 	}
@@ -196,15 +221,30 @@ func (m *merger) atomicHere() bool {
 	return ok && r.atomic
 }
 
+// enter descends into the member named k; leave(enter(k)) returns.
+func (m *merger) enter(k string) int {
+	n := len(m.ptr)
+	m.path = append(m.path, k)
+	m.ptr = appendSegment(append(m.ptr, '/'), k)
+	return n
+}
+
+func (m *merger) leave(n int) {
+	m.path = m.path[:len(m.path)-1]
+	m.ptr = m.ptr[:n]
+}
+
 // value merges the values at the current path; nil means absent.
 func (m *merger) value(base, ours, theirs *node) (*node, error) {
 	if ours.isObject() && theirs.isObject() && !m.atomicHere() {
-		if base.isObject() {
+		switch {
+		case base.isObject():
 			return m.object(base, ours, theirs)
-		}
-		if !equal(base, ours) && !equal(base, theirs) {
-			// Both sides made objects of a value that was not one.
+		case base == nil || base.kind == kindNull:
+			// Both sides made objects where there was none.
 			return m.object(&node{kind: kindObject}, ours, theirs)
+		case !equal(ours, theirs):
+			return m.objectsMerged(base, ours, theirs)
 		}
 	}
 	oursChanged, theirsChanged := !equal(base, ours), !equal(base, theirs)
@@ -218,7 +258,7 @@ func (m *merger) value(base, ours, theirs *node) (*node, error) {
 		m.record(base, ours, theirs, ours, RuleOursOnly)
 		return ours, nil
 	case equal(ours, theirs):
-		if r, ok := m.resolver(); ok && r.deltas {
+		if r, ok := m.resolver(); ok && r.deltas && countable(base, ours) {
 			return m.conflict(base, ours, theirs)
 		}
 		m.record(base, ours, theirs, theirs, RuleSame)
@@ -227,15 +267,42 @@ func (m *merger) value(base, ours, theirs *node) (*node, error) {
 	return m.conflict(base, ours, theirs)
 }
 
+// countable reports whether a change both sides made to base counts once
+// for each side under a resolver such as Sum: the new value is a number,
+// and base is a number, null or absent.
+func countable(base, v *node) bool {
+	return v != nil && v.kind == kindNumber && (base == nil || base.kind == kindNull || base.kind == kindNumber)
+}
+
+// objectsMerged decides a value that both sides turned from base, neither
+// absent, null nor an object, into different objects. It is a conflict: a
+// Fail policy leaves it undecided; otherwise the objects are merged member
+// by member against an empty object and the decision is recorded with
+// RuleObjectsMerged.
+func (m *merger) objectsMerged(base, ours, theirs *node) (*node, error) {
+	if p, rule := m.policyHere(); p == Fail {
+		return m.apply(p, rule, base, ours, theirs)
+	}
+	at := m.record(base, ours, theirs, nil, RuleObjectsMerged)
+	res, err := m.object(&node{kind: kindObject}, ours, theirs)
+	if err != nil {
+		return nil, err
+	}
+	if at >= 0 {
+		m.decisions[at].Result = rawOf(res)
+	}
+	return res, nil
+}
+
 // object merges three objects member by member.
 func (m *merger) object(base, ours, theirs *node) (*node, error) {
 	keys := make([]string, 0, len(theirs.keys))
 	vals := make([]*node, 0, len(theirs.keys))
 	unchanged := true
 	for i, k := range theirs.keys {
-		m.path = append(m.path, k)
+		n := m.enter(k)
 		v, err := m.value(base.member(k), ours.member(k), theirs.kids[i])
-		m.path = m.path[:len(m.path)-1]
+		m.leave(n)
 		if err != nil {
 			return nil, err
 		}
@@ -251,9 +318,9 @@ func (m *merger) object(base, ours, theirs *node) (*node, error) {
 		if theirs.has(k) {
 			continue
 		}
-		m.path = append(m.path, k)
+		n := m.enter(k)
 		v, err := m.value(base.member(k), ours.kids[i], nil)
-		m.path = m.path[:len(m.path)-1]
+		m.leave(n)
 		if err != nil {
 			return nil, err
 		}
@@ -268,9 +335,9 @@ func (m *merger) object(base, ours, theirs *node) (*node, error) {
 			continue
 		}
 		// Removed by both sides.
-		m.path = append(m.path, k)
+		n := m.enter(k)
 		_, err := m.value(base.kids[i], nil, nil)
-		m.path = m.path[:len(m.path)-1]
+		m.leave(n)
 		if err != nil {
 			return nil, err
 		}
@@ -290,11 +357,10 @@ func (m *merger) conflict(base, ours, theirs *node) (*node, error) {
 	if r.use != nil {
 		return m.apply(*r.use, "resolver:"+r.name, base, ours, theirs)
 	}
-	path := joinPointer(m.path)
-	res, err := r.decide(path, base, ours, theirs)
+	res, err := r.decide(m, base, ours, theirs)
 	if err == nil {
 		if res == nil && len(m.path) == 0 {
-			return nil, &ResolverError{Path: path, Err: errors.New("cannot remove the whole document")}
+			return nil, &ResolverError{Path: "", Err: errors.New("cannot remove the whole document")}
 		}
 		m.record(base, ours, theirs, res, "resolver:"+r.name)
 		return res, nil
@@ -303,6 +369,21 @@ func (m *merger) conflict(base, ours, theirs *node) (*node, error) {
 		return nil, err
 	}
 	return m.apply(r.fallbackOr(m.policy), "resolver:"+r.name+"/fallback:", base, ours, theirs)
+}
+
+// policyHere returns the policy for a conflict at the current path that no
+// resolver decides, and the rule prefix that names it for apply: the
+// policy a resolver registered there uses or falls back to, else
+// Options.Policy.
+func (m *merger) policyHere() (Policy, string) {
+	r, ok := m.resolver()
+	switch {
+	case ok && r.use != nil:
+		return *r.use, "resolver:" + r.name
+	case ok && r.hasFallback:
+		return r.fallback, "resolver:" + r.name + "/fallback:"
+	}
+	return m.policy, "policy:"
 }
 
 // fallbackOr returns the resolver's fallback policy, or p if it has none.
@@ -327,21 +408,32 @@ func (m *merger) apply(p Policy, rule string, base, ours, theirs *node) (*node, 
 		m.record(base, ours, theirs, theirs, rule)
 		return theirs, nil
 	default:
-		m.record(base, ours, theirs, nil, rule)
-		m.conflicts = append(m.conflicts, m.decisions[len(m.decisions)-1])
+		if at := m.record(base, ours, theirs, nil, rule); at >= 0 {
+			m.conflicts = append(m.conflicts, m.decisions[at])
+		} else {
+			m.omittedConflicts++
+		}
 		// Keep merging to find every conflict; the result is discarded.
 		return theirs, nil
 	}
 }
 
-// record adds a decision for the current path to the report.
-func (m *merger) record(base, ours, theirs, result *node, rule string) {
+// record adds a decision for the current path to the report and returns
+// its index, or -1 when the report is full and the decision was only
+// counted.
+func (m *merger) record(base, ours, theirs, result *node, rule string) int {
+	if len(m.ptr) > m.reportLeft {
+		m.omitted++
+		return -1
+	}
+	m.reportLeft -= len(m.ptr)
 	m.decisions = append(m.decisions, Decision{
-		Path:   joinPointer(m.path),
+		Path:   string(m.ptr),
 		Base:   rawOf(base),
 		Ours:   rawOf(ours),
 		Theirs: rawOf(theirs),
 		Result: rawOf(result),
 		Rule:   rule,
 	})
+	return len(m.decisions) - 1
 }

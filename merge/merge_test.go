@@ -3,6 +3,7 @@ package merge
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -176,6 +177,126 @@ func TestJSONBothCreateObjects(t *testing.T) {
 	var ce *ConflictError
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, []string{"/s/c"}, ce.Paths)
+
+	// From absent or null, objects both sides created merge member by
+	// member even under Fail.
+	for _, base := range []string{`{}`, `{"s":null}`} {
+		got, rep, err := JSON([]byte(base), []byte(`{"s":{"a":1}}`), []byte(`{"s":{"b":2}}`), &Options{Policy: Fail})
+		require.NoError(t, err)
+		assert.Equal(t, `{"s":{"b":2,"a":1}}`, string(got))
+		assert.Empty(t, rep.Conflicts())
+	}
+}
+
+// TestJSONBothTurnIntoObjects covers a scalar or array both sides replaced
+// by different objects: a conflict at its path.
+func TestJSONBothTurnIntoObjects(t *testing.T) {
+	base, ours, theirs := []byte(`{"a":5,"k":1}`), []byte(`{"a":{"x":1},"k":1}`), []byte(`{"a":{"y":2},"k":1}`)
+
+	_, rep, err := JSON(base, ours, theirs, &Options{Policy: Fail})
+	var ce *ConflictError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, []string{"/a"}, ce.Paths)
+	assert.Equal(t, Decision{Path: "/a", Base: raw(`5`), Ours: raw(`{"x":1}`), Theirs: raw(`{"y":2}`), Rule: "policy:fail"}, ce.Decisions[0])
+	require.Len(t, rep.Decisions, 1)
+
+	for _, p := range []Policy{Ours, Theirs} {
+		got, rep, err := JSON(base, ours, theirs, &Options{Policy: p})
+		require.NoError(t, err)
+		assert.Equal(t, `{"a":{"y":2,"x":1},"k":1}`, string(got))
+		require.Len(t, rep.Decisions, 3)
+		assert.Equal(t, Decision{Path: "/a", Base: raw(`5`), Ours: raw(`{"x":1}`), Theirs: raw(`{"y":2}`), Result: raw(`{"y":2,"x":1}`), Rule: RuleObjectsMerged}, rep.Decisions[0])
+		assert.Equal(t, "/a/y", rep.Decisions[1].Path)
+		assert.Equal(t, "/a/x", rep.Decisions[2].Path)
+		assert.Len(t, rep.Conflicts(), 1)
+	}
+
+	// A resolver at the path that uses or falls back to Fail makes it a
+	// conflict too; one that falls back to Ours merges.
+	_, _, err = JSON(base, ours, theirs, &Options{Resolvers: map[string]Resolver{"/a": Use(Fail)}})
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "resolver:fail", ce.Decisions[0].Rule)
+	_, _, err = JSON(base, ours, theirs, &Options{Resolvers: map[string]Resolver{"/*": Max().Fallback(Fail)}})
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "resolver:max/fallback:fail", ce.Decisions[0].Rule)
+	_, _, err = JSON(base, ours, theirs, &Options{Policy: Fail, Resolvers: map[string]Resolver{"/a": Text(Ours)}})
+	require.NoError(t, err)
+
+	// The same object on both sides is the same change.
+	_, rep, err = JSON(base, ours, ours, &Options{Policy: Fail})
+	require.NoError(t, err)
+	require.Len(t, rep.Decisions, 1)
+	assert.Equal(t, RuleSame, rep.Decisions[0].Rule)
+
+	// Arrays and strings too.
+	for _, b := range []string{`{"a":[1]}`, `{"a":"s"}`, `{"a":false}`} {
+		_, _, err = JSON([]byte(b), ours, theirs, &Options{Policy: Fail})
+		assert.ErrorIs(t, err, ErrConflict, b)
+	}
+}
+
+// deepChain returns {"x":x,"b":{"x":x,"b":…}} nested depth levels deep.
+func deepChain(depth int, x string) []byte {
+	var b strings.Builder
+	for range depth {
+		b.WriteString(`{"x":` + x + `,"b":`)
+	}
+	b.WriteString("0")
+	b.WriteString(strings.Repeat("}", depth))
+	return []byte(b.String())
+}
+
+// TestReportIsBounded merges a chain nested 9999 deep where ours changes
+// every level: the paths of all decisions would add up to 100 MB.
+func TestReportIsBounded(t *testing.T) {
+	const depth = maxDepth - 1
+	base, ours := deepChain(depth, "0"), deepChain(depth, "1")
+	got, rep, err := JSON(base, ours, base, nil)
+	require.NoError(t, err)
+	assert.Equal(t, string(ours), string(got))
+	limit := reportPathBytes(2*len(base) + len(ours))
+	total := 0
+	for _, d := range rep.Decisions {
+		total += len(d.Path)
+	}
+	assert.LessOrEqual(t, total, limit)
+	assert.Positive(t, rep.Omitted)
+	assert.Equal(t, depth, len(rep.Decisions)+rep.Omitted)
+	assert.Equal(t, "/x", rep.Decisions[0].Path)
+	assert.Equal(t, "/b/x", rep.Decisions[1].Path)
+
+	// Conflicts at every level: the error counts them all and stays short.
+	theirs := deepChain(depth, "2")
+	_, rep, err = JSON(base, ours, theirs, &Options{Policy: Fail})
+	var ce *ConflictError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, depth, len(ce.Paths)+ce.Omitted)
+	assert.Positive(t, ce.Omitted)
+	assert.Equal(t, len(rep.Decisions), len(ce.Paths))
+	msg := err.Error()
+	assert.Less(t, len(msg), 3000)
+	assert.True(t, strings.HasPrefix(msg, "merge: 9999 unresolved conflicts at "), msg)
+	assert.Contains(t, msg, "…")
+	assert.Contains(t, msg, fmt.Sprintf("and %d more", depth-maxListedConflicts))
+}
+
+func TestConflictErrorMessage(t *testing.T) {
+	long := "/" + strings.Repeat("é", maxQuotedPath)
+	tests := []struct {
+		name string
+		err  ConflictError
+		want string
+	}{
+		{name: "one", err: ConflictError{Paths: []string{"/a"}}, want: `merge: 1 unresolved conflict at "/a"`},
+		{name: "long path cut at a rune", err: ConflictError{Paths: []string{long}}, want: `merge: 1 unresolved conflict at "/` + strings.Repeat("é", (maxQuotedPath-1)/2) + `…"`},
+		{name: "omitted only", err: ConflictError{Omitted: 3}, want: `merge: 3 unresolved conflicts`},
+		{name: "some omitted", err: ConflictError{Paths: []string{"/a", "/b"}, Omitted: 3}, want: `merge: 5 unresolved conflicts at "/a", "/b" and 3 more`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, tt.err.Error())
+		})
+	}
 }
 
 func TestJSONReport(t *testing.T) {

@@ -44,30 +44,22 @@ func splitPointer(p string) ([]string, error) {
 	return parts, nil
 }
 
-// escapeSegment escapes one member name for use in a JSON Pointer.
-func escapeSegment(s string) string {
+// appendSegment appends one member name, escaped for a JSON Pointer.
+func appendSegment(buf []byte, s string) []byte {
 	if !strings.ContainsAny(s, "~/") {
-		return s
+		return append(buf, s...)
 	}
-	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
-}
-
-// joinPointer builds a JSON Pointer from unescaped segments.
-func joinPointer(segs []string) string {
-	if len(segs) == 0 {
-		return ""
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '~':
+			buf = append(buf, '~', '0')
+		case '/':
+			buf = append(buf, '~', '1')
+		default:
+			buf = append(buf, s[i])
+		}
 	}
-	n := 0
-	for _, s := range segs {
-		n += len(s) + 1
-	}
-	var b strings.Builder
-	b.Grow(n)
-	for _, s := range segs {
-		b.WriteByte('/')
-		b.WriteString(escapeSegment(s))
-	}
-	return b.String()
+	return buf
 }
 
 // pattern is a compiled resolver pattern.

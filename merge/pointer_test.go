@@ -58,3 +58,15 @@ func TestPatternSpecificity(t *testing.T) {
 		})
 	}
 }
+
+// joinPointer builds a JSON Pointer from unescaped segments.
+func joinPointer(segs []string) string {
+	var b []byte
+	for _, s := range segs {
+		b = appendSegment(append(b, '/'), s)
+	}
+	return string(b)
+}
+
+// escapeSegment escapes one member name for use in a JSON Pointer.
+func escapeSegment(s string) string { return string(appendSegment(nil, s)) }

@@ -14,15 +14,29 @@ const (
 	RuleOursOnly = "ours-only"
 	// RuleSame means both sides made the same change.
 	RuleSame = "same"
+	// RuleObjectsMerged means both sides turned a value that was not an
+	// object (nor absent or null) into different objects, and a policy
+	// other than Fail let their members be merged against an empty
+	// object. The members' own decisions follow it.
+	RuleObjectsMerged = "objects-merged"
 )
 
 // Report lists what a merge decided.
+//
+// A report is bounded: the paths of its decisions add up to at most 1 MiB
+// plus four times the size of the three inputs. Decisions beyond that
+// bound, which only documents with many changes deep below long member
+// names reach, are left out and counted in Omitted; the merge itself is
+// not affected.
 type Report struct {
 	// Decisions has one entry per path that changed on at least one side,
 	// in document order: members in theirs' order, then members only ours
 	// has, then members both sides removed. Objects merged member by member
-	// have no entry of their own, only their changed members do.
+	// have no entry of their own, only their changed members do (except
+	// for RuleObjectsMerged).
 	Decisions []Decision
+	// Omitted counts the decisions left out of Decisions by the bound.
+	Omitted int
 }
 
 // Decision records how one path was merged.

@@ -13,17 +13,19 @@ import (
 // Atomic or ResolverFunc.
 //
 // A resolver is consulted only where both sides changed a value and
-// disagree — and, for Sum, also where both made the same change; where one
-// side changed it, the merge table decides alone. When a resolver cannot decide (Max on values
-// that are not numbers, a Text conflict, a value removed on one side, ...)
-// the conflict goes to the resolver's fallback policy: the one given to
-// Text or Fallback, otherwise Options.Policy.
+// disagree — and, for Sum, also where both made the same change to a
+// number; where one side changed it, the merge table decides alone. When a
+// resolver cannot decide (Max on values that are not numbers, a Text
+// conflict, a value removed on one side, ...) the conflict goes to the
+// resolver's fallback policy: the one given to Text or Fallback, otherwise
+// Options.Policy.
 //
 // The zero Resolver decides nothing: its conflicts go to Options.Policy.
 type Resolver struct {
 	name string
 	// decide returns the merged value (nil to remove it) or ErrNoDecision.
-	decide func(path string, base, ours, theirs *node) (*node, error)
+	// m is the merge in progress, at the path of the conflict.
+	decide func(m *merger, base, ours, theirs *node) (*node, error)
 	// use, when set, makes the resolver apply a policy directly.
 	use         *Policy
 	fallback    Policy
@@ -64,10 +66,12 @@ func Atomic(p Policy) Resolver {
 
 // Max returns a resolver that keeps the larger of two numbers (for
 // high-water marks: best score, furthest page). Numbers are compared
-// exactly; of two equal numbers written differently (1.0 and 1), the
-// shorter text, then the lexically smaller, wins.
+// exactly, by their decimal digits and exponent; of two equal numbers
+// written differently (1.0 and 1), the shorter text, then the lexically
+// smaller, wins. A number with more than 10000 digits, or with an exponent
+// beyond ±10^9, leaves the conflict to the fallback policy.
 func Max() Resolver {
-	return Resolver{name: "max", decide: func(_ string, _, ours, theirs *node) (*node, error) {
+	return Resolver{name: "max", decide: func(_ *merger, _, ours, theirs *node) (*node, error) {
 		return pickNumber(ours, theirs, 1)
 	}}
 }
@@ -75,7 +79,7 @@ func Max() Resolver {
 // Min returns a resolver that keeps the smaller of two numbers, compared
 // as Max compares them.
 func Min() Resolver {
-	return Resolver{name: "min", decide: func(_ string, _, ours, theirs *node) (*node, error) {
+	return Resolver{name: "min", decide: func(_ *merger, _, ours, theirs *node) (*node, error) {
 		return pickNumber(ours, theirs, -1)
 	}}
 }
@@ -84,12 +88,12 @@ func pickNumber(ours, theirs *node, sign int) (*node, error) {
 	if ours == nil || theirs == nil || ours.kind != kindNumber || theirs.kind != kindNumber {
 		return nil, ErrNoDecision
 	}
-	a, okA := parseDecimal(ours.str)
-	b, okB := parseDecimal(theirs.str)
+	a, okA := parseMagnitude(ours.str)
+	b, okB := parseMagnitude(theirs.str)
 	if !okA || !okB {
 		return nil, ErrNoDecision
 	}
-	c := cmpDecimal(a, b) * sign
+	c := cmpMagnitude(a, b) * sign
 	if c == 0 {
 		// Equal values written differently: pick by text, the same way
 		// whichever side is ours.
@@ -108,20 +112,25 @@ func pickNumber(ours, theirs *node, sign int) (*node, error) {
 // Sum returns a resolver for counters: the result is base plus both
 // sides' deltas, ours + theirs − base, computed exactly (integers of any
 // size, decimals with the largest number of decimal places among the
-// three). An absent base counts as 0. A side that removed the value, or a
-// value that is not a number, leaves the conflict to the fallback policy.
+// three). An absent or null base counts as 0. A side that removed the
+// value, a value that is not a number, or a number with more than 10000
+// digits or more than 1000 decimal places or trailing zeros leaves the
+// conflict to the fallback policy.
 //
 // Unlike the other resolvers, Sum also decides where both sides made the
-// same change: two writers that each counted 10 → 11 made two increments,
-// and the result is 12. Where only one side changed the value, the merge
-// table keeps that side's value as usual.
+// same change to a number: two writers that each counted 10 → 11 made two
+// increments, and the result is 12. This applies only where base is a
+// number, null or absent; any other change both sides made the same way
+// (a member both removed, a string both set) is kept once, as the merge
+// table says. Where only one side changed the value, the merge table keeps
+// that side's value as usual.
 func Sum() Resolver {
-	return Resolver{name: "sum", deltas: true, decide: func(_ string, base, ours, theirs *node) (*node, error) {
+	return Resolver{name: "sum", deltas: true, decide: func(_ *merger, base, ours, theirs *node) (*node, error) {
 		if ours == nil || theirs == nil || ours.kind != kindNumber || theirs.kind != kindNumber {
 			return nil, ErrNoDecision
 		}
 		b := decimal{m: new(big.Int)}
-		if base != nil {
+		if base != nil && base.kind != kindNull {
 			if base.kind != kindNumber {
 				return nil, ErrNoDecision
 			}
@@ -143,15 +152,15 @@ func Sum() Resolver {
 // side added are kept, elements either side removed are dropped, and each
 // distinct value appears once. Elements are the same when they are the
 // same JSON value. The result lists theirs' elements in theirs' order, then
-// ours' additions in ours' order. An absent base counts as an empty array;
-// a side that removed the array, or values that are not arrays, leave the
-// conflict to the fallback policy.
+// ours' additions in ours' order. An absent or null base counts as an
+// empty array; a side that removed the array, or values that are not
+// arrays, leave the conflict to the fallback policy.
 func SetUnion() Resolver {
-	return Resolver{name: "set-union", decide: func(_ string, base, ours, theirs *node) (*node, error) {
+	return Resolver{name: "set-union", decide: func(_ *merger, base, ours, theirs *node) (*node, error) {
 		if ours == nil || theirs == nil || ours.kind != kindArray || theirs.kind != kindArray {
 			return nil, ErrNoDecision
 		}
-		if base != nil && base.kind != kindArray {
+		if base != nil && base.kind != kindArray && base.kind != kindNull {
 			return nil, ErrNoDecision
 		}
 		var buf []byte
@@ -161,7 +170,7 @@ func SetUnion() Resolver {
 		}
 		set := func(n *node) map[string]bool {
 			s := map[string]bool{}
-			if n != nil {
+			if n != nil && n.kind == kindArray {
 				for _, e := range n.kids {
 					s[keyOf(e)] = true
 				}
@@ -196,8 +205,13 @@ func SetUnion() Resolver {
 // paragraph both survive. Overlapping edits, values that are not strings
 // and a side that removed the value leave the conflict to fallback. An
 // absent base counts as the empty string.
+//
+// All Text resolutions of one merge share one budget of work, the same a
+// single MergeText call has. Once the texts merged so far have spent it,
+// the remaining Text conflicts of that merge go to fallback, so that a
+// document full of long, unrelated texts merges in bounded time.
 func Text(fallback Policy) Resolver {
-	r := Resolver{name: "text", decide: func(_ string, base, ours, theirs *node) (*node, error) {
+	r := Resolver{name: "text", decide: func(m *merger, base, ours, theirs *node) (*node, error) {
 		if ours == nil || theirs == nil || ours.kind != kindString || theirs.kind != kindString {
 			return nil, ErrNoDecision
 		}
@@ -208,7 +222,7 @@ func Text(fallback Policy) Resolver {
 			}
 			b = base.str
 		}
-		s, ok := MergeText(b, ours.str, theirs.str)
+		s, ok := mergeText(b, ours.str, theirs.str, &m.textBudget)
 		if !ok {
 			return nil, ErrNoDecision
 		}
@@ -227,7 +241,8 @@ type ResolveFunc func(path string, base, ours, theirs json.RawMessage) (json.Raw
 // ResolverFunc returns a resolver that decides conflicts with fn. Its
 // decisions are reported with the rule "resolver:custom".
 func ResolverFunc(fn ResolveFunc) Resolver {
-	return Resolver{name: "custom", decide: func(path string, base, ours, theirs *node) (*node, error) {
+	return Resolver{name: "custom", decide: func(m *merger, base, ours, theirs *node) (*node, error) {
+		path := string(m.ptr)
 		out, err := fn(path, rawOf(base), rawOf(ours), rawOf(theirs))
 		if err != nil {
 			if errors.Is(err, ErrNoDecision) {

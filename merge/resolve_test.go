@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -35,13 +37,22 @@ func TestResolvers(t *testing.T) {
 		{name: "max tie lexical", resolver: Max(), base: `0`, ours: `1E0`, theirs: `1e0`, want: `1E0`, wantRule: "resolver:max"},
 		{name: "max non-number falls back to policy", resolver: Max(), policy: Theirs, base: `1`, ours: `"a"`, theirs: `3`, want: `3`, wantRule: "resolver:max/fallback:theirs"},
 		{name: "max removal falls back", resolver: Max(), base: `1`, ours: ``, theirs: `3`, want: ``, wantRule: "resolver:max/fallback:ours"},
-		{name: "max huge exponent falls back", resolver: Max(), policy: Theirs, base: `1`, ours: `1e999999`, theirs: `3`, want: `3`, wantRule: "resolver:max/fallback:theirs"},
+		{name: "max huge exponent falls back", resolver: Max(), policy: Theirs, base: `1`, ours: `1e9999999999`, theirs: `3`, want: `3`, wantRule: "resolver:max/fallback:theirs"},
+		{name: "max zero with big exponent", resolver: Max(), base: `1`, ours: `0e2000`, theirs: `1e-3`, want: `1e-3`, wantRule: "resolver:max"},
+		{name: "max big exponents", resolver: Max(), base: `1`, ours: `2e-5000`, theirs: `1e-5000`, want: `2e-5000`, wantRule: "resolver:max"},
+		{name: "max negative zero", resolver: Max(), base: `1`, ours: `-0.0`, theirs: `-1e-9`, want: `-0.0`, wantRule: "resolver:max"},
+		{name: "max zeros tie", resolver: Max(), base: `1`, ours: `0e5`, theirs: `-0`, want: `-0`, wantRule: "resolver:max"},
+		{name: "max long mantissa falls back", resolver: Max(), policy: Theirs, base: `1`, ours: `1` + zeros(maxDigits), theirs: `3`, want: `3`, wantRule: "resolver:max/fallback:theirs"},
+		{name: "max longest mantissa", resolver: Max(), base: `1`, ours: `0.` + zeros(maxDigits-2) + `1`, theirs: `-3`, want: `0.` + zeros(maxDigits-2) + `1`, wantRule: "resolver:max"},
 		{name: "max own fallback", resolver: Max().Fallback(Fail), base: `1`, ours: `true`, theirs: `3`, wantRule: "resolver:max/fallback:fail", wantConflict: true},
 
 		{name: "min", resolver: Min(), base: `5`, ours: `2`, theirs: `3`, want: `2`, wantRule: "resolver:min"},
 		{name: "min theirs", resolver: Min(), base: `5`, ours: `4`, theirs: `-3e-2`, want: `-3e-2`, wantRule: "resolver:min"},
 		{name: "min tie", resolver: Min(), base: `5`, ours: `2`, theirs: `2.00`, want: `2`, wantRule: "resolver:min"},
 		{name: "min fallback", resolver: Min(), policy: Theirs, base: `5`, ours: `null`, theirs: `1`, want: `1`, wantRule: "resolver:min/fallback:theirs"},
+		{name: "min zero with big exponent", resolver: Min(), base: `1`, ours: `0e2000`, theirs: `1e-3`, want: `0e2000`, wantRule: "resolver:min"},
+		{name: "min negatives", resolver: Min(), base: `1`, ours: `-12.5`, theirs: `-1.25e1`, want: `-12.5`, wantRule: "resolver:min"},
+		{name: "min negative magnitudes", resolver: Min(), base: `1`, ours: `-2e3`, theirs: `-3e2`, want: `-2e3`, wantRule: "resolver:min"},
 
 		{name: "sum", resolver: Sum(), base: `10`, ours: `13`, theirs: `11`, want: `14`, wantRule: "resolver:sum"},
 		{name: "sum negative delta", resolver: Sum(), base: `10`, ours: `7`, theirs: `12`, want: `9`, wantRule: "resolver:sum"},
@@ -63,6 +74,13 @@ func TestResolvers(t *testing.T) {
 		{name: "sum non-number base falls back", resolver: Sum(), policy: Theirs, base: `"x"`, ours: `3`, theirs: `4`, want: `4`, wantRule: "resolver:sum/fallback:theirs"},
 		{name: "sum non-number side falls back", resolver: Sum(), base: `1`, ours: `[3]`, theirs: `4`, want: `[3]`, wantRule: "resolver:sum/fallback:ours"},
 		{name: "sum huge exponent falls back", resolver: Sum(), base: `1e-5000`, ours: `3`, theirs: `4`, want: `3`, wantRule: "resolver:sum/fallback:ours"},
+		{name: "sum long mantissa falls back", resolver: Sum(), policy: Theirs, base: `1`, ours: `2` + zeros(maxDigits), theirs: `4`, want: `4`, wantRule: "resolver:sum/fallback:theirs"},
+		{name: "sum null base", resolver: Sum(), base: `null`, ours: `2`, theirs: `3`, want: `5`, wantRule: "resolver:sum"},
+		{name: "sum null base same change", resolver: Sum(), base: `null`, ours: `1`, theirs: `1`, want: `2`, wantRule: "resolver:sum"},
+		{name: "sum same removal is same", resolver: Sum(), policy: Fail, base: `1`, ours: ``, theirs: ``, want: ``, wantRule: RuleSame},
+		{name: "sum same string is same", resolver: Sum(), policy: Fail, base: `1`, ours: `"x"`, theirs: `"x"`, want: `"x"`, wantRule: RuleSame},
+		{name: "sum same number from string base is same", resolver: Sum(), policy: Fail, base: `"x"`, ours: `2`, theirs: `2`, want: `2`, wantRule: RuleSame},
+		{name: "sum same array is same", resolver: Sum(), policy: Fail, base: ``, ours: `[1]`, theirs: `[1]`, want: `[1]`, wantRule: RuleSame},
 
 		{name: "set union", resolver: SetUnion(), base: `[1,2,3]`, ours: `[1,3,4]`, theirs: `[0,1,2,3]`, want: `[0,1,3,4]`, wantRule: "resolver:set-union"},
 		{name: "set union both remove", resolver: SetUnion(), base: `[1,2,3]`, ours: `[1,2]`, theirs: `[2,3]`, want: `[2]`, wantRule: "resolver:set-union"},
@@ -75,6 +93,7 @@ func TestResolvers(t *testing.T) {
 		{name: "set union removal falls back", resolver: SetUnion(), policy: Theirs, base: `[1]`, ours: `[1,2]`, theirs: ``, want: ``, wantRule: "resolver:set-union/fallback:theirs"},
 		{name: "set union non-array falls back", resolver: SetUnion(), base: `[1]`, ours: `{"a":1}`, theirs: `[2]`, want: `{"a":1}`, wantRule: "resolver:set-union/fallback:ours"},
 		{name: "set union non-array base falls back", resolver: SetUnion(), policy: Theirs, base: `"s"`, ours: `[1]`, theirs: `[2]`, want: `[2]`, wantRule: "resolver:set-union/fallback:theirs"},
+		{name: "set union null base", resolver: SetUnion(), policy: Fail, base: `null`, ours: `[1,2]`, theirs: `[2,3]`, want: `[2,3,1]`, wantRule: "resolver:set-union"},
 
 		{name: "text different sentences", resolver: Text(Fail), base: `"The cat sat. The dog ran."`, ours: `"The black cat sat. The dog ran."`, theirs: `"The cat sat. The dog ran away."`, want: `"The black cat sat. The dog ran away."`, wantRule: "resolver:text"},
 		{name: "text overlapping edit falls back", resolver: Text(Theirs), base: `"The cat sat."`, ours: `"The dog sat."`, theirs: `"The cow sat."`, want: `"The cow sat."`, wantRule: "resolver:text/fallback:theirs"},
@@ -274,6 +293,9 @@ func TestDecimal(t *testing.T) {
 		{in: "1e1001", ok: false},
 		{in: "0.1e-1000", ok: false},
 		{in: "1e99999999999999999999", ok: false},
+		{in: "1" + zeros(maxDigits-1), want: "1" + zeros(maxDigits-1), ok: true},
+		{in: "0." + zeros(maxDigits-1), ok: false},
+		{in: "1" + zeros(maxDigits), ok: false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -292,4 +314,82 @@ func zeros(n int) string {
 		b[i] = '0'
 	}
 	return string(b)
+}
+
+func TestMagnitude(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want int
+	}{
+		{a: "0", b: "-0", want: 0},
+		{a: "0e2000", b: "0.000", want: 0},
+		{a: "0e2000", b: "1e-3", want: -1},
+		{a: "-1e-3", b: "0e-2000", want: -1},
+		{a: "1", b: "1.0", want: 0},
+		{a: "100", b: "1e2", want: 0},
+		{a: "0.05", b: "5e-2", want: 0},
+		{a: "123.45", b: "12345e-2", want: 0},
+		{a: "1.5", b: "1.45", want: 1},
+		{a: "99", b: "100", want: -1},
+		{a: "-99", b: "-100", want: 1},
+		{a: "1e999999999", b: "9e999999998", want: 1},
+		{a: "-1e-999999999", b: "1e-999999999", want: -1},
+		{a: "12345678901234567890", b: "12345678901234567891", want: -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.a+" vs "+tt.b, func(t *testing.T) {
+			a, ok := parseMagnitude(tt.a)
+			require.True(t, ok)
+			b, ok := parseMagnitude(tt.b)
+			require.True(t, ok)
+			assert.Equal(t, tt.want, cmpMagnitude(a, b))
+			assert.Equal(t, -tt.want, cmpMagnitude(b, a))
+		})
+	}
+	for _, bad := range []string{"1e1000000001", "1e-1000000001", "1e99999999999999999999", "1" + zeros(maxDigits)} {
+		_, ok := parseMagnitude(bad)
+		assert.False(t, ok, bad)
+	}
+}
+
+// TestNumberResolversHugeInputsAreCheap checks that Max, Min and Sum give
+// up quickly on numbers with huge mantissas or exponents.
+func TestNumberResolversHugeInputsAreCheap(t *testing.T) {
+	huge := "1" + strings.Repeat("7", 1<<20)
+	for _, r := range []Resolver{Max(), Min(), Sum()} {
+		t.Run(r.Name(), func(t *testing.T) {
+			for _, pair := range [][2]string{{huge, "2"}, {"3e999999999", "2"}, {huge + "e-999", huge + "e999"}} {
+				start := time.Now()
+				got, rep, err := JSON(doc("1"), doc(pair[0]), doc(pair[1]), &Options{Policy: Theirs, Resolvers: map[string]Resolver{"/v": r}})
+				require.NoError(t, err)
+				if r.Name() == "sum" || len(pair[0]) > maxDigits {
+					assert.Equal(t, string(doc(pair[1])), string(got))
+					assert.Equal(t, "resolver:"+r.Name()+"/fallback:theirs", rep.Decisions[0].Rule)
+				}
+				assert.Less(t, time.Since(start), 2*time.Second)
+			}
+		})
+	}
+}
+
+// TestSumSameChangeOnlyForNumbers is the counter example of the package
+// documentation with members both sides removed or left alone.
+func TestSumSameChangeOnlyForNumbers(t *testing.T) {
+	opts := &Options{Policy: Fail, Resolvers: map[string]Resolver{"/attempts/*": Sum()}}
+	got, rep, err := JSON([]byte(`{"attempts":{"q1":1,"q2":0}}`), []byte(`{"attempts":{"q1":2}}`), []byte(`{"attempts":{"q1":1}}`), opts)
+	require.NoError(t, err)
+	assert.Equal(t, `{"attempts":{"q1":2}}`, string(got))
+	rules := map[string]string{}
+	for _, d := range rep.Decisions {
+		rules[d.Path] = d.Rule
+	}
+	assert.Equal(t, map[string]string{"/attempts/q1": RuleOursOnly, "/attempts/q2": RuleSame}, rules)
+
+	got, rep, err = JSON([]byte(`{"a":{"n":"x","m":null,"k":1}}`), []byte(`{"a":{"n":"y","m":null,"k":2}}`), []byte(`{"a":{"n":"y","m":null,"k":2}}`),
+		&Options{Policy: Fail, Resolvers: map[string]Resolver{"/a/*": Sum()}})
+	require.NoError(t, err)
+	assert.Equal(t, `{"a":{"n":"y","m":null,"k":3}}`, string(got))
+	require.Len(t, rep.Decisions, 2)
+	assert.Equal(t, Decision{Path: "/a/n", Base: raw(`"x"`), Ours: raw(`"y"`), Theirs: raw(`"y"`), Result: raw(`"y"`), Rule: RuleSame}, rep.Decisions[0])
+	assert.Equal(t, "resolver:sum", rep.Decisions[1].Rule)
 }

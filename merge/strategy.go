@@ -3,6 +3,7 @@ package merge
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 )
 
 // Func merges three versions of a document: base (the version both edits
@@ -22,11 +23,12 @@ func LastWriteWins[T any]() Func[T] {
 // (nil: the zero Options, where ours wins each conflicting field).
 //
 // Values travel as JSON: each input is marshalled with encoding/json, the
-// merged document is unmarshalled into a new T. When T is []byte or
-// json.RawMessage the bytes are the JSON document itself, and nil or empty
-// bytes stand for null. Use []byte, json.RawMessage or types that hold
-// numbers as json.Number to keep numbers exact; float64 fields and
-// interface values unmarshal numbers as float64.
+// merged document is unmarshalled into a new T. When T is json.RawMessage
+// or a slice of bytes ([]byte, or a type such as type Doc []byte) that has
+// no MarshalJSON or UnmarshalJSON method of its own, the bytes are the JSON
+// document itself, and nil or empty bytes stand for null. Use such byte
+// slices, or types that hold numbers as json.Number, to keep numbers
+// exact; float64 fields and interface values unmarshal numbers as float64.
 func FieldUnion[T any](opts *Options) Func[T] {
 	return func(base, ours, theirs T) (T, error) {
 		var zero T
@@ -52,17 +54,26 @@ func FieldUnion[T any](opts *Options) Func[T] {
 
 // toJSON returns the JSON document for a typed value.
 func toJSON[T any](v T, input string) ([]byte, error) {
-	switch b := any(v).(type) {
-	case []byte:
-		return nullIfEmpty(b), nil
-	case json.RawMessage:
-		return nullIfEmpty(b), nil
+	if rv := reflect.ValueOf(&v).Elem(); isDocument(rv.Type()) {
+		return nullIfEmpty(rv.Bytes()), nil
 	}
 	data, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("merge: encoding %s: %w", input, err)
 	}
 	return data, nil
+}
+
+// isDocument reports whether values of type t are JSON documents
+// themselves: json.RawMessage, and slices of bytes (such as []byte or
+// type Doc []byte) whose type does not marshal or unmarshal itself.
+func isDocument(t reflect.Type) bool {
+	if t == reflect.TypeFor[json.RawMessage]() {
+		return true
+	}
+	return t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 &&
+		!t.Implements(reflect.TypeFor[json.Marshaler]()) &&
+		!reflect.PointerTo(t).Implements(reflect.TypeFor[json.Unmarshaler]())
 }
 
 func nullIfEmpty(b []byte) []byte {
@@ -75,12 +86,8 @@ func nullIfEmpty(b []byte) []byte {
 // fromJSON decodes a merged document into a T.
 func fromJSON[T any](data []byte) (T, error) {
 	var out T
-	switch p := any(&out).(type) {
-	case *[]byte:
-		*p = data
-		return out, nil
-	case *json.RawMessage:
-		*p = data
+	if rv := reflect.ValueOf(&out).Elem(); isDocument(rv.Type()) {
+		rv.SetBytes(data)
 		return out, nil
 	}
 	if err := json.Unmarshal(data, &out); err != nil {

@@ -158,3 +158,50 @@ func TestCustomFunc(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "abc", got)
 }
+
+// Doc is a JSON document held in a named byte slice type.
+type Doc []byte
+
+// Blob is a byte slice that marshals itself; FieldUnion goes through its
+// methods.
+type Blob []byte
+
+func (b Blob) MarshalJSON() ([]byte, error) {
+	return json.Marshal(map[string]string{"blob": string(b)})
+}
+
+func (b *Blob) UnmarshalJSON(data []byte) error {
+	var m map[string]string
+	if err := json.Unmarshal(data, &m); err != nil {
+		return err
+	}
+	*b = Blob(m["blob"])
+	return nil
+}
+
+func TestFieldUnionNamedBytes(t *testing.T) {
+	got, err := FieldUnion[Doc](nil)(Doc(`{"n":1}`), Doc(`{"n":1,"big":12345678901234567890}`), Doc(`{"n":1.10}`))
+	require.NoError(t, err)
+	assert.Equal(t, `{"n":1.10,"big":12345678901234567890}`, string(got))
+
+	got, err = FieldUnion[Doc](nil)(nil, Doc(`{"a":1}`), Doc(`{"b":2}`))
+	require.NoError(t, err)
+	assert.Equal(t, `{"b":2,"a":1}`, string(got))
+
+	_, err = FieldUnion[Doc](nil)(Doc(`{}`), Doc(`{`), Doc(`{}`))
+	require.ErrorIs(t, err, ErrInvalidJSON)
+
+	type Raw json.RawMessage
+	gotRaw, err := FieldUnion[Raw](nil)(Raw(`{"a":1}`), Raw(`{"a":2}`), Raw(`{"a":1,"b":3}`))
+	require.NoError(t, err)
+	assert.Equal(t, `{"a":2,"b":3}`, string(gotRaw))
+
+	blob, err := FieldUnion[Blob](nil)(Blob("x"), Blob("ours"), Blob("x"))
+	require.NoError(t, err)
+	assert.Equal(t, Blob("ours"), blob)
+
+	// Interface values go through encoding/json.
+	anyGot, err := FieldUnion[any](nil)(map[string]any{"a": 1}, map[string]any{"a": 2}, map[string]any{"a": 1})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"a": 2.0}, anyGot)
+}
