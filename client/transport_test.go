@@ -80,12 +80,11 @@ func TestConnectionRefused(t *testing.T) {
 
 	c, err := client.NewStateClient[progress]("http://"+addr+"/xapi", fast(&client.Options{TransportRetries: 1}))
 	require.NoError(t, err)
-	start := time.Now()
 	_, err = c.Update(context.Background(), key, turnPage)
 	require.Error(t, err)
 	var op *net.OpError
 	assert.True(t, errors.As(err, &op), "the network error is kept: %v", err)
-	assert.Less(t, time.Since(start), 10*time.Second)
+	assert.NotErrorIs(t, err, client.ErrOutcomeUnknown, "the read failed, so no write was sent")
 }
 
 func TestHTTPErrorMatchesSentinels(t *testing.T) {

@@ -3,11 +3,9 @@ package merge
 import (
 	"fmt"
 	"math/rand/v2"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
@@ -361,36 +359,25 @@ func TestTextBudgetPerMerge(t *testing.T) {
 	}
 	base, ours, theirs := doc("b"), doc("o"), doc("t")
 	require.Greater(t, len(base), 1_000_000, "a document of more than 1 MB")
-	start := time.Now()
 	got, rep, err := JSON(base, ours, theirs, &Options{Policy: Fail, Resolvers: map[string]Resolver{"/*": Text(Ours)}})
-	elapsed := time.Since(start)
 	require.NoError(t, err)
 	assertSame(t, ours, got, "every text falls back to ours")
 	require.Len(t, rep.Decisions, 100)
 	for _, d := range rep.Decisions {
 		assert.Equal(t, "resolver:text/fallback:ours", d.Rule)
 	}
-	limit := 500 * time.Millisecond
-	if raceEnabled {
-		limit *= 10
-	}
-	assert.Less(t, elapsed, limit)
 }
 
-// TestMergeTextMemory merges one 1 MiB string member, ours prepending "x",
-// theirs appending "y": memory stays a small multiple of the text.
-func TestMergeTextMemory(t *testing.T) {
+// TestMergeText1MiB merges one 1 MiB string member, ours prepending "x",
+// theirs appending "y": both edits survive. BenchmarkMergeText1MiB
+// measures its time and memory.
+func TestMergeText1MiB(t *testing.T) {
 	text := shortWords(1 << 20)
 	base, ours, theirs := textDocs(text)
 	opts := &Options{Policy: Fail, Resolvers: map[string]Resolver{"/t": Text(Fail)}}
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
 	got, _, err := JSON(base, ours, theirs, opts)
-	runtime.ReadMemStats(&after)
 	require.NoError(t, err)
 	assert.Equal(t, string(appendString([]byte(`{"t":`), "x"+text+"y"))+"}", string(got))
-	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(64<<20))
 }
 
 // shortWords returns size bytes of text made of one-letter words and
