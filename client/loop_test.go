@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -551,14 +552,17 @@ func TestSeed000(t *testing.T) {
 	assert.Equal(t, v3.ETag, resB.ETag)
 }
 
+// TestConcurrentWriters runs 16 goroutines, each with its own StateClient,
+// making 50 Update increments each of the member field(w) names.
 func TestConcurrentWriters(t *testing.T) {
 	const writers, increments = 16, 50
-	t.Run("one shared counter", func(t *testing.T) {
+	run := func(t *testing.T, field func(w int) string) *statedoctest.Server {
 		srv := newServer(t, nil)
 		var wg sync.WaitGroup
 		errs := make(chan error, writers*increments)
-		for range writers {
+		for w := range writers {
 			c := newClient[map[string]int](t, srv, &client.Options{MaxAttempts: 1000})
+			name := field(w)
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -567,7 +571,7 @@ func TestConcurrentWriters(t *testing.T) {
 						if m == nil {
 							m = map[string]int{}
 						}
-						m["count"]++
+						m[name]++
 						return m, nil
 					})
 					errs <- err
@@ -579,45 +583,21 @@ func TestConcurrentWriters(t *testing.T) {
 		for err := range errs {
 			assert.NoError(t, err)
 		}
+		return srv
+	}
+	t.Run("one shared counter", func(t *testing.T) {
+		srv := run(t, func(int) string { return "count" })
 		assert.JSONEq(t, fmt.Sprintf(`{"count":%d}`, writers*increments), storedJSON(t, srv))
 	})
 	t.Run("one field per writer", func(t *testing.T) {
-		srv := newServer(t, nil)
-		var wg sync.WaitGroup
-		errs := make(chan error, writers*increments)
+		srv := run(t, func(w int) string { return fmt.Sprintf("writer%02d", w) })
+		want := map[string]int{}
 		for w := range writers {
-			c := newClient[map[string]int](t, srv, &client.Options{MaxAttempts: 1000})
-			field := fmt.Sprintf("writer%02d", w)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for range increments {
-					_, err := c.Update(context.Background(), key, func(m map[string]int) (map[string]int, error) {
-						if m == nil {
-							m = map[string]int{}
-						}
-						m[field]++
-						return m, nil
-					})
-					errs <- err
-				}
-			}()
+			want[fmt.Sprintf("writer%02d", w)] = increments
 		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			assert.NoError(t, err)
-		}
-		var want strings.Builder
-		want.WriteString("{")
-		for w := range writers {
-			if w > 0 {
-				want.WriteString(",")
-			}
-			fmt.Fprintf(&want, `"writer%02d":%d`, w, increments)
-		}
-		want.WriteString("}")
-		assert.JSONEq(t, want.String(), storedJSON(t, srv))
+		var got map[string]int
+		require.NoError(t, json.Unmarshal([]byte(storedJSON(t, srv)), &got))
+		assert.Equal(t, want, got)
 	})
 }
 
