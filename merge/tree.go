@@ -149,6 +149,28 @@ func (d *decoder) alloc() *node {
 	return n
 }
 
+// separator reads what follows a member or element of a container that
+// end closes: the container's end (more is false) or a comma (more is
+// true). spaced reports whitespace around it; ok is false after a syntax
+// error.
+func (d *decoder) separator(end byte, container string) (more, spaced, ok bool) {
+	spaced = d.skipSpace()
+	if d.pos >= len(d.data) {
+		d.fail("unexpected end of input in an " + container)
+		return false, spaced, false
+	}
+	switch d.data[d.pos] {
+	case end:
+		d.pos++
+		return false, spaced, true
+	case ',':
+		d.pos++
+		return true, d.skipSpace() || spaced, true
+	}
+	d.fail(fmt.Sprintf("expected ',' or '%c' in an %s", end, container))
+	return false, spaced, false
+}
+
 // skipSpace skips JSON whitespace and reports whether there was any.
 func (d *decoder) skipSpace() bool {
 	start := d.pos
@@ -281,24 +303,15 @@ func (d *decoder) object() *node {
 			canon = canon && kcanon && v.canon
 			d.keyStack = append(d.keyStack, key)
 			d.valStack = append(d.valStack, v)
-			if d.skipSpace() {
+			more, spaced, ok := d.separator('}', "object")
+			if spaced {
 				canon = false
 			}
-			if d.pos >= len(d.data) {
-				d.fail("unexpected end of input in an object")
+			if !ok {
 				return nil
 			}
-			if d.data[d.pos] == '}' {
-				d.pos++
+			if !more {
 				break
-			}
-			if d.data[d.pos] != ',' {
-				d.fail("expected ',' or '}' in an object")
-				return nil
-			}
-			d.pos++
-			if d.skipSpace() {
-				canon = false
 			}
 		}
 	}
@@ -331,24 +344,15 @@ func (d *decoder) array() *node {
 			}
 			canon = canon && v.canon
 			d.valStack = append(d.valStack, v)
-			if d.skipSpace() {
+			more, spaced, ok := d.separator(']', "array")
+			if spaced {
 				canon = false
 			}
-			if d.pos >= len(d.data) {
-				d.fail("unexpected end of input in an array")
+			if !ok {
 				return nil
 			}
-			if d.data[d.pos] == ']' {
-				d.pos++
+			if !more {
 				break
-			}
-			if d.data[d.pos] != ',' {
-				d.fail("expected ',' or ']' in an array")
-				return nil
-			}
-			d.pos++
-			if d.skipSpace() {
-				canon = false
 			}
 		}
 	}
