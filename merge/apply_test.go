@@ -1,0 +1,271 @@
+package merge
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestApply(t *testing.T) {
+	tests := []struct {
+		name           string
+		from, to, doc  string
+		want           string
+		sameBytesAsDoc bool
+	}{
+		{
+			name: "no change returns doc itself",
+			from: `{"a":[{"v":1}]}`, to: `{"a":[{"v":1}]}`,
+			doc:            `{"a":[{"v":1.0,"x":"keep"}], "other":12345678901234567890}`,
+			want:           `{"a":[{"v":1.0,"x":"keep"}], "other":12345678901234567890}`,
+			sameBytesAsDoc: true,
+		},
+		{
+			name: "member changed, undeclared members kept",
+			from: `{"page":1}`, to: `{"page":2}`,
+			doc:  `{"page":1,"other":{"n":1.10}}`,
+			want: `{"page":2,"other":{"n":1.10}}`,
+		},
+		{
+			name: "element changed in place keeps its undeclared members and number texts",
+			from: `{"items":[{"id":"a","done":false},{"id":"b","done":false}]}`,
+			to:   `{"items":[{"id":"a","done":false},{"id":"b","done":true}]}`,
+			doc:  `{"items":[{"id":"a","done":false,"x":1},{"id":"b","done":false,"x":12345678901234567890,"w":1.10}]}`,
+			want: `{"items":[{"id":"a","done":false,"x":1},{"id":"b","done":true,"x":12345678901234567890,"w":1.10}]}`,
+		},
+		{
+			name: "element inserted at the front carries nothing and shifts nothing",
+			from: `[{"id":"a"},{"id":"b"}]`,
+			to:   `[{"id":"new"},{"id":"a"},{"id":"b"}]`,
+			doc:  `[{"id":"a","x":"A"},{"id":"b","x":"B"}]`,
+			want: `[{"id":"new"},{"id":"a","x":"A"},{"id":"b","x":"B"}]`,
+		},
+		{
+			name: "element removed from the middle",
+			from: `[{"id":"a"},{"id":"b"},{"id":"c"}]`,
+			to:   `[{"id":"a"},{"id":"c"}]`,
+			doc:  `[{"id":"a","x":"A"},{"id":"b","x":"B"},{"id":"c","x":"C"}]`,
+			want: `[{"id":"a","x":"A"},{"id":"c","x":"C"}]`,
+		},
+		{
+			name: "repeated projections: removing one keeps the earliest",
+			from: `[{"v":1},{"v":1}]`,
+			to:   `[{"v":1}]`,
+			doc:  `[{"v":1,"x":"first"},{"v":1,"x":"second"}]`,
+			want: `[{"v":1,"x":"first"}]`,
+		},
+		{
+			name: "repeated projections: changing the first in place",
+			from: `[{"v":1},{"v":1}]`,
+			to:   `[{"v":2},{"v":1}]`,
+			doc:  `[{"v":1,"x":"first"},{"v":1,"x":"second"}]`,
+			want: `[{"v":2,"x":"first"},{"v":1,"x":"second"}]`,
+		},
+		{
+			name: "number text of untouched elements of a touched array",
+			from: `{"n":[1.1,1e+20,3]}`,
+			to:   `{"n":[1.1,1e+20,4]}`,
+			doc:  `{"n":[1.10,100000000000000000000,3]}`,
+			want: `{"n":[1.10,100000000000000000000,4]}`,
+		},
+		{
+			name: "member removed by the change",
+			from: `{"a":1,"b":2}`, to: `{"a":1}`,
+			doc:  `{"a":1,"b":2,"c":3}`,
+			want: `{"a":1,"c":3}`,
+		},
+		{
+			name: "member added by the change",
+			from: `{"a":1}`, to: `{"a":1,"b":[1]}`,
+			doc:  `{"x":0,"a":1}`,
+			want: `{"x":0,"a":1,"b":[1]}`,
+		},
+		{
+			name: "doc longer than the view keeps its tail",
+			from: `[1,2]`, to: `[1,5]`,
+			doc:  `[1,2,3]`,
+			want: `[1,5,3]`,
+		},
+		{
+			name: "kind changed takes to",
+			from: `{"a":[1]}`, to: `{"a":{"b":1}}`,
+			doc:  `{"a":[1,{"x":1}]}`,
+			want: `{"a":{"b":1}}`,
+		},
+		{
+			name: "nested arrays",
+			from: `{"g":[[{"v":1}],[{"v":2}]]}`,
+			to:   `{"g":[[{"v":0}],[{"v":1}],[{"v":2},{"v":3}]]}`,
+			doc:  `{"g":[[{"v":1,"x":1}],[{"v":2,"x":2}]]}`,
+			want: `{"g":[[{"v":0}],[{"v":1,"x":1}],[{"v":2,"x":2},{"v":3}]]}`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Apply([]byte(tt.from), []byte(tt.to), []byte(tt.doc))
+			require.NoError(t, err)
+			if tt.sameBytesAsDoc {
+				assert.Equal(t, tt.doc, string(got))
+				return
+			}
+			// Exact number texts: compare the compact forms byte for byte,
+			// with keys in the order Apply keeps.
+			assert.Equal(t, compact(t, tt.want), string(got))
+		})
+	}
+}
+
+func compact(t *testing.T, s string) string {
+	t.Helper()
+	n, err := parseInput([]byte(s), "want")
+	require.NoError(t, err)
+	return string(encode(nil, n))
+}
+
+func TestApplyInvalid(t *testing.T) {
+	for i, in := range [][3]string{{`{`, `{}`, `{}`}, {`{}`, `[`, `{}`}, {`{}`, `{}`, `{"a":1,"a":2}`}} {
+		_, err := Apply([]byte(in[0]), []byte(in[1]), []byte(in[2]))
+		var ij *InvalidJSONError
+		require.ErrorAs(t, err, &ij, "case %d", i)
+		assert.Equal(t, []string{"from", "to", "doc"}[i], ij.Input)
+	}
+}
+
+func TestApplyOutOfBudget(t *testing.T) {
+	// Long arrays that share nothing but their ends exhaust the budget;
+	// the ends still align and the middle pairs in order.
+	var from, to, doc strings.Builder
+	n := 6000
+	from.WriteString(`[{"v":"start"}`)
+	to.WriteString(`[{"v":"start"}`)
+	doc.WriteString(`[{"v":"start","x":"s"}`)
+	for i := range n {
+		fmt.Fprintf(&from, `,{"v":%d}`, i)
+		fmt.Fprintf(&to, `,{"v":%d}`, -i-1)
+		fmt.Fprintf(&doc, `,{"v":%d,"x":%d}`, i, i)
+	}
+	from.WriteString(`,{"v":"end"}]`)
+	to.WriteString(`,{"v":"end"}]`)
+	doc.WriteString(`,{"v":"end","x":"e"}]`)
+	got, err := Apply([]byte(from.String()), []byte(to.String()), []byte(doc.String()))
+	require.NoError(t, err)
+	var out []map[string]any
+	require.NoError(t, json.Unmarshal(got, &out))
+	require.Len(t, out, n+2)
+	assert.Equal(t, "s", out[0]["x"])
+	assert.Equal(t, "e", out[n+1]["x"])
+	assert.EqualValues(t, 7, out[8]["x"], "paired in order: element 8 keeps doc's member")
+	assert.EqualValues(t, -8, out[8]["v"])
+}
+
+// viewOf drops, recursively, every member whose name starts with "x" and
+// rewrites numbers through float64, as a typed value would see doc.
+func viewOf(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range v {
+			if !strings.HasPrefix(k, "x") {
+				out[k] = viewOf(e)
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = viewOf(e)
+		}
+		return out
+	case json.Number:
+		f, err := v.Float64()
+		if err != nil {
+			return v
+		}
+		return f
+	}
+	return v
+}
+
+// editLeaves changes scalar leaves of the view and the document alike: a
+// leaf picked by r gets a value no other leaf has. It returns the edited
+// copies.
+func editLeaves(view, doc any, r *rand.Rand, fresh *int) (any, any) {
+	switch v := view.(type) {
+	case map[string]any:
+		d := doc.(map[string]any)
+		nv, nd := map[string]any{}, map[string]any{}
+		for k, e := range d {
+			nd[k] = e
+		}
+		for k, e := range v {
+			nv[k], nd[k] = editLeaves(e, d[k], r, fresh)
+		}
+		return nv, nd
+	case []any:
+		d := doc.([]any)
+		nv, nd := make([]any, len(v)), make([]any, len(d))
+		copy(nd, d)
+		for i, e := range v {
+			nv[i], nd[i] = editLeaves(e, d[i], r, fresh)
+		}
+		return nv, nd
+	}
+	if r.IntN(3) == 0 {
+		*fresh++
+		s := fmt.Sprintf("fresh-%d", *fresh)
+		return s, s
+	}
+	return view, doc
+}
+
+func decodeNumbers(t *testing.T, data []byte) any {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.UseNumber()
+	var v any
+	require.NoError(t, dec.Decode(&v))
+	return v
+}
+
+// FuzzApply checks Apply against a view that hides members and rewrites
+// numbers: the identity change returns the document's own bytes, and a
+// change of visible leaves yields the document with exactly those leaves
+// changed, every hidden member and untouched number text kept.
+func FuzzApply(f *testing.F) {
+	for _, s := range []string{
+		`{"a":1,"xa":2}`,
+		`{"items":[{"id":1,"xid":"keep"},{"id":2,"x":1.10}],"xn":12345678901234567890}`,
+		`[[{"v":1,"x":1}],[{"v":1,"x":2}],3,1.10]`,
+		`{"a":{"b":{"c":[1,2,{"d":true,"xd":null}]}}}`,
+	} {
+		f.Add([]byte(s), uint64(1))
+	}
+	f.Fuzz(func(t *testing.T, doc []byte, seed uint64) {
+		if _, serr := parse(doc); serr != nil || !json.Valid(doc) {
+			return
+		}
+		stored := decodeNumbers(t, doc)
+		view := viewOf(stored)
+		from, err := json.Marshal(view)
+		require.NoError(t, err)
+
+		got, err := Apply(from, from, doc)
+		require.NoError(t, err)
+		assert.Equal(t, string(doc), string(got), "identity change")
+
+		fresh := 0
+		edited, want := editLeaves(view, stored, rand.New(rand.NewPCG(seed, 7)), &fresh)
+		to, err := json.Marshal(edited)
+		require.NoError(t, err)
+		got, err = Apply(from, to, doc)
+		require.NoError(t, err)
+		wantJSON, err := json.Marshal(want)
+		require.NoError(t, err)
+		assertSame(t, wantJSON, got, "leaf edit")
+	})
+}
