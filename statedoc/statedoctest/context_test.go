@@ -2,7 +2,6 @@ package statedoctest_test
 
 import (
 	"net/http"
-	"net/url"
 	"sort"
 	"strings"
 	"testing"
@@ -217,57 +216,4 @@ func remaining(srv *statedoctest.Server, all map[string]statedoc.Key) []string {
 	}
 	sort.Strings(left)
 	return left
-}
-
-// If-Match and If-None-Match need one current representation; a request
-// without stateId has none, so they fail rather than being ignored.
-func TestContextWidePreconditions(t *testing.T) {
-	etag := statedoc.SHA1ETag([]byte(`{}`))
-	headers := []map[string]string{
-		{"If-Match": "*"},
-		{"If-Match": etag},
-		{"If-None-Match": "*"},
-		{"If-None-Match": `"other"`},
-		{"If-Match": etag, "If-None-Match": `"other"`},
-	}
-	all := map[string]statedoc.Key{"a": testKey("a"), "b@reg": regKey("b", reg)}
-	for _, v := range versions {
-		for _, method := range []string{http.MethodDelete, http.MethodGet, http.MethodHead} {
-			for _, h := range headers {
-				for _, registration := range []string{"", reg} {
-					name := v + "/" + method + "/" + headerString(h) + "/registration=" + registration
-					t.Run(name, func(t *testing.T) {
-						srv := statedoctest.NewServer(&statedoctest.Options{Version: v})
-						defer srv.Close()
-						for _, k := range all {
-							srv.SetDocument(k, "application/json", []byte(`{}`))
-						}
-						q := query(t, testKey(""))
-						if registration != "" {
-							q.Set("registration", registration)
-						}
-						r := send(t, srv, req{method: method, query: q, header: h})
-						assert.Equal(t, http.StatusPreconditionFailed, r.Status)
-						if method != http.MethodHead {
-							assert.Contains(t, r.Body, "whole context")
-						}
-						assert.Equal(t, []string{"a", "b@reg"}, remaining(srv, all), "nothing is deleted")
-						log := srv.Log()
-						require.Len(t, log, 1)
-						assert.Equal(t, http.StatusPreconditionFailed, log[0].Status)
-						assert.Zero(t, log[0].StoreOrder, "refused before the store")
-					})
-				}
-			}
-		}
-	}
-}
-
-func headerString(h map[string]string) string {
-	var parts []string
-	for k, v := range h {
-		parts = append(parts, k+"="+v)
-	}
-	sort.Strings(parts)
-	return url.PathEscape(strings.Join(parts, ","))
 }

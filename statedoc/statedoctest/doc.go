@@ -5,8 +5,9 @@
 // of an LRS (PUT, POST, GET, HEAD and DELETE on URL+"/activities/state")
 // the way the xAPI specification describes it, in either 1.0.3 or 2.0.0
 // mode: version header checks, exact-case parameter validation, canonical
-// agent identity, JSON merge on POST, SHA-1 ETags, If-Match and
-// If-None-Match preconditions checked and applied under one lock, optional
+// agent identity, JSON merge on POST, SHA-1 ETags, the preconditions of
+// RFC 9110 (If-Match, If-None-Match, If-Unmodified-Since and
+// If-Modified-Since) checked and applied under one lock, optional
 // HTTP Basic authentication, a document size limit (413) and an optional
 // rate limit (429 with Retry-After).
 //
@@ -29,15 +30,83 @@
 //     if specified]", xAPI 1.0.3 §2.3); with a registration, only that
 //     registration's; a single-document request is exact: without
 //     registration it addresses only the document stored without one;
-//   - If-Match or If-None-Match on a request without stateId answers 412
-//     and changes nothing: a whole context has no single current
-//     representation to compare (RFC 9110 §13.1.1);
-//   - the list of ids carries Last-Modified, the newest write among the
-//     listed documents;
 //   - "since" takes ISO 8601 timestamps with seconds and a zone: RFC 3339
 //     (Z or +01:00) and the basic (+0100) and hour (+01) offsets, with an
 //     optional fraction; anything else answers 400;
 //   - deleting an absent single document answers 204;
 //   - registrations and mbox_sha1sum values compare without case;
-//   - a failed If-None-Match on GET or HEAD answers 304.
+//   - the list of ids (a GET without stateId) is a resource of its own
+//     that always has a current representation, even when it is empty;
+//     see the conditional requests below.
+//
+// # Conditional requests
+//
+// Preconditions are evaluated under the store's lock, just before the
+// method would be performed, in the order of RFC 9110 §13.2.2:
+//
+//  1. If-Match (§13.1.1), strong comparison: false when the target has
+//     no current representation, or when no listed tag equals its ETag
+//     ("*" matches any current representation; a weak tag never
+//     matches). False: 412.
+//  2. Only when If-Match is absent, If-Unmodified-Since (§13.1.4), on any
+//     method: false when the target's modification date is later than
+//     the given date. False: 412.
+//  3. If-None-Match (§13.1.2), weak comparison: false when the target has
+//     a current representation and the field is "*" or lists a tag that
+//     matches its ETag. False: 304 on GET and HEAD, 412 on the others.
+//  4. Only when If-None-Match is absent, and only on GET and HEAD,
+//     If-Modified-Since (§13.1.3): false when the target's modification
+//     date is not later than the given date. False: 304.
+//
+// The first condition that is false decides; the method is performed when
+// none is. A 412 explains itself in a text body and changes nothing. A 304
+// has no body and carries the target's ETag (§15.4.5), or its
+// Last-Modified when it has no ETag. If-Range is not evaluated: the server
+// does not serve ranges.
+//
+// Dates are HTTP-dates in any of the three forms http.ParseTime accepts. A
+// date field is ignored when it is not exactly one valid HTTP-date (a
+// field given twice, or a list of dates, is not) and when the target has no
+// modification date, such as an absent document (§13.1.3, §13.1.4).
+// Modification dates are compared at whole seconds, the resolution of an
+// HTTP-date: the stored time is truncated to the second, so a client that
+// echoes the Last-Modified it received matches however finely the server's
+// clock measured the write. A change within the same second as the given
+// date is not seen by a date; ETags see it.
+//
+// Answers that do not depend on the preconditions come first (§13.2.1): a
+// GET or HEAD of an absent document answers 404 whatever its
+// preconditions; an invalid request answers 400, 401 or 413.
+//
+// The targets and their validators:
+//   - a single document (a request with stateId) has a current
+//     representation when it is stored; its ETag is the stored one
+//     (Options.ETag) and its modification date the time of its last write,
+//     sent as Last-Modified;
+//   - the list of ids (GET or HEAD without stateId) always has a current
+//     representation, the JSON array the GET returns, even an empty one:
+//     If-None-Match "*" on it answers 304, If-Match "*" passes. Its ETag
+//     is the quoted hex SHA-1 of the listed documents' registrations,
+//     stateIds and ETags, so it changes whenever a listed document is
+//     created, rewritten with other content or deleted, and two lists of
+//     the same documents have the same ETag. Its modification date,
+//     sent as Last-Modified, is the latest write of a listed document or
+//     deletion of a document the list showed (so a deletion never moves
+//     it back); a list that never showed a document has none. A GET with
+//     "since" is its own resource: the list it returns, with the
+//     validators of that list;
+//   - a DELETE without stateId is evaluated against the list of ids a GET
+//     of the same URL returns: If-Match with that list's ETag deletes only
+//     when no document of the context was created, changed or deleted
+//     since it was listed; If-Match "*" always passes; If-None-Match "*"
+//     always fails (412); If-Unmodified-Since compares with the list's
+//     modification date.
+//
+// In 2.0.0 mode a PUT onto an existing document without If-Match or
+// If-None-Match answers 409 (xAPI 2.0 §4.1.4), with or without
+// If-Unmodified-Since: the xAPI concurrency rules (1.0.3 §3.1; 2.0
+// §4.1.4) name only the entity-tag fields. The 409 does not depend on the
+// date's value, so it comes before the date is evaluated (RFC 9110
+// §13.2.1). Such a PUT onto an absent document creates it: the document
+// has no modification date, so the date is ignored.
 package statedoctest

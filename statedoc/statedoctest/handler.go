@@ -75,16 +75,6 @@ func (s *Server) handle(r *http.Request, q url.Values, qerr error, ex *Exchange,
 		return textResponse(http.StatusBadRequest, "cannot read the request body: %v", bodyErr)
 	}
 
-	if !p.hasState {
-		// A context-wide request addresses no single document, so there
-		// is no current representation for a precondition to match
-		// (RFC 9110 §13.1.1): refuse rather than ignore it.
-		for _, name := range []string{"If-Match", "If-None-Match"} {
-			if len(r.Header.Values(name)) > 0 {
-				return textResponse(http.StatusPreconditionFailed, "precondition failed: %s applies to a single state document; a %s without stateId addresses a whole context and has no single current representation", name, r.Method)
-			}
-		}
-	}
 	if (r.Method == http.MethodPut || r.Method == http.MethodPost) && tooLarge {
 		return textResponse(http.StatusRequestEntityTooLarge, "document larger than the %d-byte limit", s.max)
 	}
@@ -95,9 +85,9 @@ func (s *Server) handle(r *http.Request, q url.Values, qerr error, ex *Exchange,
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
 		if p.hasState {
-			resp = s.getOne(r.Header, p)
+			resp = s.getOne(r.Method, r.Header, p)
 		} else {
-			resp = s.list(p)
+			resp = s.list(r.Method, r.Header, p)
 		}
 	case http.MethodPut:
 		resp = s.put(r.Header, p, ex.RequestBody)
@@ -107,7 +97,7 @@ func (s *Server) handle(r *http.Request, q url.Values, qerr error, ex *Exchange,
 		if p.hasState {
 			resp = s.deleteOne(r.Header, p)
 		} else {
-			resp = s.deleteAll(p)
+			resp = s.deleteAll(r.Header, p)
 		}
 	}
 	s.decided++
@@ -219,49 +209,85 @@ func (p params) covers(k docKey) bool {
 
 // The store operations below run with s.mu held.
 
-func (s *Server) getOne(h http.Header, p params) *response {
+func (s *Server) getOne(method string, h http.Header, p params) *response {
 	d, ok := s.docs[p.key()]
 	if !ok {
 		return textResponse(http.StatusNotFound, "no state document %q in this context", p.stateID)
 	}
-	if resp := checkPreconditions(h, d, true); resp != nil {
+	v := documentValidators(d)
+	if resp := evaluatePreconditions(method, h, v); resp != nil {
 		return resp
 	}
 	resp := newResponse(http.StatusOK)
 	resp.header.Set("Content-Type", d.ContentType)
-	resp.header.Set("ETag", d.ETag)
-	resp.header.Set("Last-Modified", d.Updated.UTC().Format(http.TimeFormat))
+	v.set(resp.header)
 	resp.header.Set("Content-Length", strconv.Itoa(len(d.Body)))
 	resp.body = bytes.Clone(d.Body)
 	return resp
 }
 
-func (s *Server) list(p params) *response {
-	seen := map[string]bool{}
-	ids := []string{}
-	var newest time.Time
-	for k, d := range s.docs {
-		if !p.covers(k) || p.hasSince && !d.Updated.After(p.since) {
-			continue
-		}
-		if d.Updated.After(newest) {
-			newest = d.Updated
-		}
-		if !seen[k.stateID] { // the same stateId under several registrations
-			seen[k.stateID] = true
-			ids = append(ids, k.stateID)
-		}
+func (s *Server) list(method string, h http.Header, p params) *response {
+	ids, v := s.listing(p)
+	if resp := evaluatePreconditions(method, h, v); resp != nil {
+		return resp
 	}
-	sort.Strings(ids)
 	body, _ := json.Marshal(ids) // a []string always encodes
 	resp := newResponse(http.StatusOK)
 	resp.header.Set("Content-Type", "application/json")
 	resp.header.Set("Content-Length", strconv.Itoa(len(body)))
-	if len(ids) > 0 {
-		resp.header.Set("Last-Modified", newest.UTC().Format(http.TimeFormat))
-	}
+	v.set(resp.header)
 	resp.body = body
 	return resp
+}
+
+// listing returns the stateIds the context-wide request p addresses, in
+// order and without repeats, and the validators of that list: its ETag is
+// the SHA-1 of the listed documents' registrations, stateIds and ETags,
+// and its modification date the latest write of a listed document or
+// removal of a document the list showed.
+func (s *Server) listing(p params) ([]string, validators) {
+	var (
+		entries [][3]string // registration, stateId, ETag
+		newest  time.Time
+	)
+	for k, d := range s.docs {
+		if !p.covers(k) || p.hasSince && !d.Updated.After(p.since) {
+			continue
+		}
+		entries = append(entries, [3]string{k.registration, k.stateID, d.ETag})
+		if d.Updated.After(newest) {
+			newest = d.Updated
+		}
+	}
+	for k, rm := range s.removed {
+		if !p.covers(k) || p.hasSince && !rm.updated.After(p.since) {
+			continue
+		}
+		if rm.at.After(newest) {
+			newest = rm.at
+		}
+	}
+	sort.Slice(entries, func(i, j int) bool {
+		if entries[i][1] != entries[j][1] {
+			return entries[i][1] < entries[j][1]
+		}
+		return entries[i][0] < entries[j][0]
+	})
+	ids := []string{}
+	for _, e := range entries {
+		if len(ids) == 0 || ids[len(ids)-1] != e[1] { // the same stateId under several registrations
+			ids = append(ids, e[1])
+		}
+	}
+	// Each field is written with its length, so that distinct lists
+	// never share an encoding, whatever bytes their stateIds hold.
+	var canonical bytes.Buffer
+	for _, e := range entries {
+		for _, field := range e {
+			canonical.WriteString(strconv.Itoa(len(field)) + ":" + field)
+		}
+	}
+	return ids, validators{exists: true, etag: statedoc.SHA1ETag(canonical.Bytes()), modified: newest}
 }
 
 func (s *Server) written(etag string) *response {
@@ -275,11 +301,14 @@ func (s *Server) written(etag string) *response {
 func (s *Server) put(h http.Header, p params, body []byte) *response {
 	k := p.key()
 	d := s.docs[k]
-	if resp := checkPreconditions(h, d, false); resp != nil {
-		return resp
-	}
+	// The 409 does not depend on any precondition's value, so it comes
+	// first (RFC 9110 §13.2.1); If-Unmodified-Since alone does not make
+	// the PUT conditional in xAPI's sense.
 	if d != nil && s.version == statedoc.Version200 && len(h.Values("If-Match")) == 0 && len(h.Values("If-None-Match")) == 0 {
 		return textResponse(http.StatusConflict, "state document %q exists: a PUT that replaces it needs If-Match (or If-None-Match); read it and retry with its ETag", p.stateID)
+	}
+	if resp := evaluatePreconditions(http.MethodPut, h, documentValidators(d)); resp != nil {
+		return resp
 	}
 	return s.written(s.store(k, h.Get("Content-Type"), bytes.Clone(body)))
 }
@@ -287,7 +316,7 @@ func (s *Server) put(h http.Header, p params, body []byte) *response {
 func (s *Server) post(h http.Header, p params, body []byte) *response {
 	k := p.key()
 	d := s.docs[k]
-	if resp := checkPreconditions(h, d, false); resp != nil {
+	if resp := evaluatePreconditions(http.MethodPost, h, documentValidators(d)); resp != nil {
 		return resp
 	}
 	if d == nil {
@@ -312,43 +341,121 @@ func (s *Server) post(h http.Header, p params, body []byte) *response {
 
 func (s *Server) deleteOne(h http.Header, p params) *response {
 	k := p.key()
-	if resp := checkPreconditions(h, s.docs[k], false); resp != nil {
+	if resp := evaluatePreconditions(http.MethodDelete, h, documentValidators(s.docs[k])); resp != nil {
 		return resp
 	}
-	delete(s.docs, k)
+	if _, ok := s.docs[k]; ok {
+		s.remove(k, s.now())
+	}
 	return newResponse(http.StatusNoContent)
 }
 
-func (s *Server) deleteAll(p params) *response {
+// deleteAll deletes the documents of a context. Its preconditions are
+// evaluated against the list of ids a GET of the same URL returns.
+func (s *Server) deleteAll(h http.Header, p params) *response {
+	_, v := s.listing(p)
+	if resp := evaluatePreconditions(http.MethodDelete, h, v); resp != nil {
+		return resp
+	}
+	var now time.Time
 	for k := range s.docs {
 		if p.covers(k) {
-			delete(s.docs, k)
+			if now.IsZero() {
+				now = s.now()
+			}
+			s.remove(k, now)
 		}
 	}
 	return newResponse(http.StatusNoContent)
 }
 
-// checkPreconditions evaluates If-Match and then If-None-Match (RFC 9110
-// §13.2.2) against d, which is nil when the document is absent. A failed
-// If-None-Match answers 304 on a read and 412 otherwise.
-func checkPreconditions(h http.Header, d *Document, read bool) *response {
+// validators describes the current representation of a request's target
+// for evaluating its preconditions.
+type validators struct {
+	exists   bool      // the target has a current representation
+	etag     string    // its entity tag; "" for none
+	modified time.Time // its modification date; zero for none
+}
+
+// documentValidators returns the validators of d, which is nil when the
+// document is absent.
+func documentValidators(d *Document) validators {
+	if d == nil {
+		return validators{}
+	}
+	return validators{exists: true, etag: d.ETag, modified: d.Updated}
+}
+
+// lastModified returns the modification date at the resolution of an
+// HTTP-date: whole seconds.
+func (v validators) lastModified() time.Time { return v.modified.Truncate(time.Second) }
+
+// set adds the ETag and Last-Modified header fields of a 200 response.
+func (v validators) set(h http.Header) {
+	if v.etag != "" {
+		h.Set("ETag", v.etag)
+	}
+	if !v.modified.IsZero() {
+		h.Set("Last-Modified", v.modified.UTC().Format(http.TimeFormat))
+	}
+}
+
+// notModified returns a 304 answer. It carries the ETag, or the
+// Last-Modified when there is no ETag (RFC 9110 §15.4.5).
+func (v validators) notModified() *response {
+	resp := newResponse(http.StatusNotModified)
+	switch {
+	case v.etag != "":
+		resp.header.Set("ETag", v.etag)
+	case !v.modified.IsZero():
+		resp.header.Set("Last-Modified", v.modified.UTC().Format(http.TimeFormat))
+	}
+	return resp
+}
+
+// evaluatePreconditions evaluates the preconditions of a request with the
+// given method and header against its target, in the order of RFC 9110
+// §13.2.2, and returns the 304 or 412 answer of the first that fails, or
+// nil when the method is to be performed.
+func evaluatePreconditions(method string, h http.Header, v validators) *response {
+	read := method == http.MethodGet || method == http.MethodHead
 	if values := h.Values("If-Match"); len(values) > 0 {
-		if d == nil {
+		if !v.exists {
 			return textResponse(http.StatusPreconditionFailed, "precondition failed: If-Match given but the document does not exist")
 		}
-		if !matchStrong(values, d.ETag) {
+		if !matchStrong(values, v.etag) {
 			return textResponse(http.StatusPreconditionFailed, "precondition failed: If-Match does not match the current ETag")
 		}
+	} else if date, ok := headerDate(h, "If-Unmodified-Since"); ok && !v.modified.IsZero() && v.lastModified().After(date) {
+		return textResponse(http.StatusPreconditionFailed, "precondition failed: modified at %s, after If-Unmodified-Since %s", v.modified.UTC().Format(http.TimeFormat), date.UTC().Format(http.TimeFormat))
 	}
-	if values := h.Values("If-None-Match"); len(values) > 0 && d != nil && matchWeak(values, d.ETag) {
-		if read {
-			resp := newResponse(http.StatusNotModified)
-			resp.header.Set("ETag", d.ETag)
-			return resp
+	if values := h.Values("If-None-Match"); len(values) > 0 {
+		if v.exists && matchWeak(values, v.etag) {
+			if read {
+				return v.notModified()
+			}
+			return textResponse(http.StatusPreconditionFailed, "precondition failed: If-None-Match matches the current representation")
 		}
-		return textResponse(http.StatusPreconditionFailed, "precondition failed: If-None-Match matches the existing document")
+	} else if date, ok := headerDate(h, "If-Modified-Since"); ok && read && !v.modified.IsZero() && !v.lastModified().After(date) {
+		return v.notModified()
 	}
 	return nil
+}
+
+// headerDate returns the HTTP-date of the header field name. It reports
+// false when the field is absent, appears more than once or is not one
+// valid HTTP-date, in any of the three forms http.ParseTime accepts; RFC
+// 9110 §13.1.3 and §13.1.4 say such a field is ignored.
+func headerDate(h http.Header, name string) (time.Time, bool) {
+	values := h.Values(name)
+	if len(values) != 1 {
+		return time.Time{}, false
+	}
+	t, err := http.ParseTime(values[0])
+	if err != nil {
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 // entityTag is one element of an If-Match or If-None-Match list.

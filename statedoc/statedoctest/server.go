@@ -50,8 +50,9 @@ type Options struct {
 	// RateLimit, when set, caps how many requests the server handles;
 	// the rest get 429. The zero value means no limit.
 	RateLimit RateLimit
-	// Now is the server's clock, used for Last-Modified, "since" and the
-	// rate limit. Nil means time.Now.
+	// Now is the server's clock, used for Last-Modified (the times of
+	// writes and deletions), "since" and the rate limit. Nil means
+	// time.Now.
 	//
 	// Now is called with the server's lock held, so it must not call the
 	// Server's methods (they would deadlock); a test that wants to
@@ -223,6 +224,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	docs     map[docKey]*Document
+	removed  map[docKey]removal // deleted documents, for the lists' Last-Modified
 	scripts  []*Script
 	seq      uint64      // requests taken, for Exchange.Arrival
 	decided  uint64      // store decisions, for Exchange.StoreOrder
@@ -234,6 +236,14 @@ type Server struct {
 // normalised registration ("" for none) and the stateId.
 type docKey struct {
 	activity, agent, registration, stateID string
+}
+
+// removal records a deleted document: when it was deleted and when it had
+// last been written. A list of ids that showed the document changed when
+// it was deleted, so its Last-Modified must not fall back to an older
+// write.
+type removal struct {
+	at, updated time.Time
 }
 
 // scope is the canonical form of a request's activity, agent and
@@ -260,6 +270,7 @@ func NewServer(opts *Options) *Server {
 		now:     o.Now,
 		etag:    o.ETag,
 		docs:    make(map[docKey]*Document),
+		removed: make(map[docKey]removal),
 	}
 	switch s.version {
 	case "":
@@ -382,8 +393,10 @@ func (s *Server) DeleteDocument(key statedoc.Key) {
 		return
 	}
 	s.mu.Lock()
-	delete(s.docs, k)
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	if _, ok := s.docs[k]; ok {
+		s.remove(k, s.now())
+	}
 }
 
 // Log returns a copy of the exchanges recorded so far, in arrival order:
@@ -432,7 +445,17 @@ func (s *Server) store(k docKey, contentType string, body []byte) string {
 	}
 	d := &Document{Body: body, ContentType: contentType, ETag: s.etag(body), Updated: s.now()}
 	s.docs[k] = d
+	if rm, ok := s.removed[k]; ok && !rm.at.After(d.Updated) {
+		delete(s.removed, k) // the new write is at least as recent
+	}
 	return d.ETag
+}
+
+// remove deletes the stored document k at the time now, remembering the
+// removal; s.mu must be held.
+func (s *Server) remove(k docKey, now time.Time) {
+	s.removed[k] = removal{at: now, updated: s.docs[k].Updated}
+	delete(s.docs, k)
 }
 
 // record adds an exchange to the log at its arrival position.
