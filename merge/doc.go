@@ -12,13 +12,24 @@
 //	changed    changed to same value  that value (RuleSame)
 //	changed    changed differently    conflict: a resolver, else Options.Policy
 //
-// Objects merge member by member; arrays and scalars are single values;
-// null is a value, not a removal. Numbers keep their exact text, and two
-// numbers are the same only when their text is (1.0 and 1 differ). Where
-// both sides turned a scalar or an array into different objects, the
-// value changed differently on both sides: a conflict under Fail, else
-// their members are merged (RuleObjectsMerged). See JSON for the details,
-// including key order in the result.
+// Objects merge member by member. Arrays merge element by element: a
+// three-way diff over elements compared as JSON values keeps the elements
+// both sides added (theirs' first where both added at one point, an
+// element both added once), honours the removals of either side, and
+// merges elements both changed in place as values of their own; only
+// overlapping changes of other shapes are a conflict of the changed
+// stretch. Two apps that each tick a box in "ticked": [] both keep their
+// tick. A resolver registered for an array's own path makes it one value
+// again (Atomic, SetUnion, ...). Paths into arrays name indexes of the
+// result: "/ticked/1" is the second element of the merged array.
+//
+// Strings, numbers, booleans and null are single values; null is a value,
+// not a removal. Numbers keep their exact text, and two numbers are the
+// same only when their text is (1.0 and 1 differ). Where both sides turned
+// a scalar or an array into different objects, the value changed
+// differently on both sides: a conflict under Fail, else their members are
+// merged (RuleObjectsMerged). See JSON for the details, including key
+// order in the result.
 //
 // # Strategies
 //
@@ -32,8 +43,11 @@
 // patterns with "*" wildcards, such as "/answers/*": Use (a fixed policy),
 // Max, Min, Sum (counters: base plus both deltas), SetUnion (arrays as
 // sets), Text (a word-level three-way merge of strings), Atomic (an object
-// merged as one value) and ResolverFunc (your own function). A resolver
-// that cannot decide a conflict hands it to its fallback policy.
+// or array merged as one value) and ResolverFunc (your own function). A
+// resolver that cannot decide a conflict hands it to its fallback policy.
+// A pattern with a "*" for the index, such as "/answers/*", matches the
+// elements of an array merged element by element; any resolver whose
+// pattern matches the array's own path makes the array one value.
 //
 // # Bounds
 //
@@ -41,8 +55,10 @@
 // it allocate without limit: the numeric resolvers decline numbers with
 // more than 10000 digits or extreme exponents; the Text resolutions of
 // one merge share one work budget, after which their conflicts go to the
-// fallback; and a report holds a bounded number of bytes of paths, the
-// rest counted in Report.Omitted.
+// fallback; the element-wise array merges of one merge share another,
+// after which an array both sides changed is merged as one value (a
+// conflict for the policy); and a report holds a bounded number of bytes
+// of paths, the rest counted in Report.Omitted.
 //
 // # Input rules
 //

@@ -57,6 +57,15 @@ type Options struct {
 	// objects, the objects are merged member by member and the members'
 	// paths are matched, so a resolver for the object's own path is not
 	// consulted, unless it is Atomic.
+	//
+	// Arrays differ: any resolver whose pattern matches an array's own path
+	// (Atomic, SetUnion, Use, Max, a ResolverFunc, ...) makes the array one
+	// value, and gets the whole arrays when both sides changed them
+	// differently. Only an array with no resolver for its own path is
+	// merged element by element; then resolvers for its elements' paths
+	// ("/answers/*") decide conflicts of single elements. An array index in
+	// a path names the index of the element in the merged array, not in
+	// base, ours or theirs (see JSON).
 	Resolvers map[string]Resolver
 }
 
@@ -78,11 +87,50 @@ type Options struct {
 // resolver there that uses or falls back to Fail) that is a conflict at
 // its path; otherwise the members are merged the same way and the report
 // has a Decision with RuleObjectsMerged at the path, before the members'
-// own. Arrays, strings, numbers, booleans and null are single values;
-// null is a value, not a removal. Two values are the same when they are
-// the same JSON value: objects with the same members in any order, arrays
-// with the same elements in order, numbers with the same text (1.0 and 1
-// differ).
+// own. Strings, numbers, booleans and null are single values; null is a
+// value, not a removal. Two values are the same when they are the same
+// JSON value: objects with the same members in any order, arrays with the
+// same elements in order, numbers with the same text (1.0 and 1 differ).
+//
+// Arrays both sides changed differently merge element by element, when no
+// resolver is registered for the array's own path (a resolver there, such
+// as Atomic or SetUnion, makes the array one value) and base holds an
+// array too; an absent or null base counts as an empty array. Each side is
+// diffed against base with elements compared as JSON values; elements both
+// kept in place stay, and the changes in between are merged stretch by
+// stretch:
+//
+//   - a stretch only one side changed takes that side's elements: removals
+//     and insertions of either side are kept;
+//   - a stretch both changed the same way takes that change once;
+//   - elements both sides inserted at the same point are all kept, theirs'
+//     first, then ours' except those equal to one of theirs' (an element
+//     both inserted there appears once);
+//   - where both changed the same base elements and each side left as many
+//     elements as base had there, or none, the elements are merged pair by
+//     pair as values of their own: objects member by member, a scalar both
+//     changed differently is a conflict decided by the resolver or policy
+//     for the element's path, an element removed on one side and changed on
+//     the other is a conflict;
+//   - any other overlap of the two sides' changes is one conflict of the
+//     stretch, decided by the policy in force at the path of its first
+//     element (that of a Use or Atomic resolver matching the path, or the
+//     fallback of another resolver matching it, else opts.Policy): Ours
+//     keeps ours' elements of the stretch, Theirs keeps theirs', Fail makes
+//     it a conflict. Its Decision has the path of the stretch's first
+//     element and holds the three versions of the stretch as arrays in
+//     Base, Ours, Theirs and Result.
+//
+// A changed element of an array is reported at its index in the result:
+// "/ticked/3" is the fourth element of the merged array. An element
+// removed is reported, with a nil Result, at the index it would have had,
+// which is the index of the element after it; inserted elements are
+// reported with RuleOursOnly or RuleTheirsOnly. Under Fail an undecided
+// element or stretch counts as its base version for the indexes after it.
+// An array only one side changed, or both the same way, has one Decision
+// at its own path. The diffs of all arrays of one merge share a budget of
+// work; an array that would exceed it is merged as one value instead, so
+// a change on both sides is a conflict for the policy.
 //
 // The result is compact JSON with no HTML escaping. Its members come in
 // theirs' order, followed by members only ours has, in ours' order.
@@ -99,6 +147,11 @@ func JSON(base, ours, theirs []byte, opts *Options) ([]byte, *Report, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	return m.merge(base, ours, theirs)
+}
+
+// merge is JSON with a merger made from the options.
+func (m *merger) merge(base, ours, theirs []byte) ([]byte, *Report, error) {
 	b, err := parseInput(base, "base")
 	if err != nil {
 		return nil, nil, err
@@ -156,12 +209,21 @@ type merger struct {
 	reportLeft       int
 	omitted          int
 	omittedConflicts int
-	// textBudget is the work left for the Text resolvers of this merge.
-	textBudget int
+	// textBudget is the work left for the Text resolvers of this merge,
+	// arrayBudget the work left for its element-wise array merges.
+	textBudget  int
+	arrayBudget int
+	// canonBuf is scratch space for the canonical text of array elements.
+	canonBuf []byte
+	// insertOursFirst puts ours' elements before theirs' where both sides
+	// inserted at one point of an array, the mirror image of the order JSON
+	// uses. Only tests set it, to compare a merge with the one that swaps
+	// ours and theirs.
+	insertOursFirst bool
 }
 
 func newMerger(opts *Options) (*merger, error) {
-	m := &merger{textBudget: textBudget}
+	m := &merger{textBudget: textBudget, arrayBudget: arrayBudget}
 	if opts == nil {
 		return m, nil
 	}
@@ -263,6 +325,14 @@ func (m *merger) value(base, ours, theirs *node) (*node, error) {
 		}
 		m.record(base, ours, theirs, theirs, RuleSame)
 		return theirs, nil
+	case ours.isArray() && theirs.isArray() && (base == nil || base.kind == kindNull || base.kind == kindArray):
+		// No resolver at the array's own path: merge element by element,
+		// unless that runs out of budget.
+		if _, claimed := m.resolver(); !claimed {
+			if res, ok, err := m.array(base, ours, theirs); ok || err != nil {
+				return res, err
+			}
+		}
 	}
 	return m.conflict(base, ours, theirs)
 }
@@ -414,6 +484,12 @@ func (m *merger) apply(p Policy, rule string, base, ours, theirs *node) (*node, 
 			m.omittedConflicts++
 		}
 		// Keep merging to find every conflict; the result is discarded.
+		// Base stands in for the value where there is one, so that the
+		// indexes of the array elements after it, and with them the paths
+		// of later conflicts, do not depend on which side is ours.
+		if base != nil {
+			return base, nil
+		}
 		return theirs, nil
 	}
 }

@@ -42,7 +42,9 @@ func TestJSONTable(t *testing.T) {
 		{name: "null is a value, kept", base: `{"a":null}`, ours: `{"a":null}`, theirs: `{"a":null,"b":1}`, want: `{"a":null,"b":1}`, wantRule: RuleTheirsOnly},
 		{name: "null replaced by theirs", base: `{"a":null}`, ours: `{"a":null}`, theirs: `{"a":0}`, want: `{"a":0}`, wantRule: RuleTheirsOnly},
 		{name: "null vs removal conflict", base: `{"a":1}`, ours: `{"a":null}`, theirs: `{}`, policy: Theirs, want: `{}`, wantRule: "policy:theirs"},
-		{name: "arrays are atomic", base: `{"a":[1,2]}`, ours: `{"a":[1,2,3]}`, theirs: `{"a":[0,1,2]}`, want: `{"a":[1,2,3]}`, wantRule: "policy:ours"},
+		{name: "arrays merge element by element", base: `{"a":[1,2]}`, ours: `{"a":[1,2,3]}`, theirs: `{"a":[0,1,2]}`, want: `{"a":[0,1,2,3]}`, wantRule: RuleTheirsOnly},
+		{name: "array element conflict", base: `{"a":[1,2]}`, ours: `{"a":[1,3]}`, theirs: `{"a":[1,4]}`, want: `{"a":[1,3]}`, wantRule: "policy:ours"},
+		{name: "array element conflict theirs", base: `{"a":[1,2]}`, ours: `{"a":[1,3]}`, theirs: `{"a":[1,4]}`, policy: Theirs, want: `{"a":[1,4]}`, wantRule: "policy:theirs"},
 		{name: "array changed by theirs only", base: `{"a":[1,2]}`, ours: `{"a":[1,2]}`, theirs: `{"a":[2]}`, want: `{"a":[2]}`, wantRule: RuleTheirsOnly},
 		{name: "type change by ours", base: `{"a":{"x":1}}`, ours: `{"a":"x"}`, theirs: `{"a":{"x":1}}`, want: `{"a":"x"}`, wantRule: RuleOursOnly},
 		{name: "type change vs object edit", base: `{"a":{"x":1}}`, ours: `{"a":"x"}`, theirs: `{"a":{"x":2}}`, policy: Theirs, want: `{"a":{"x":2}}`, wantRule: "policy:theirs"},
@@ -86,7 +88,7 @@ func TestJSONFailPolicy(t *testing.T) {
 	assert.ErrorIs(t, err, ErrConflict)
 	var ce *ConflictError
 	require.ErrorAs(t, err, &ce)
-	assert.Equal(t, []string{"/a", "/b/c", "/d", "/f"}, ce.Paths)
+	assert.Equal(t, []string{"/a", "/b/c", "/d/0", "/f"}, ce.Paths)
 	require.Len(t, ce.Decisions, 4)
 	assert.Equal(t, "policy:fail", ce.Decisions[0].Rule)
 	assert.JSONEq(t, `2`, string(ce.Decisions[0].Ours))

@@ -6,7 +6,10 @@ import "encoding/json"
 // "policy:<ours|theirs|fail>" when Options.Policy decided them,
 // "resolver:<name>" when a resolver did, and
 // "resolver:<name>/fallback:<ours|theirs|fail>" when a resolver declined
-// and its fallback policy decided.
+// and its fallback policy decided. A conflict of a stretch of an array
+// that cannot be merged element by element is named after the policy that
+// decided it, "policy:<...>" or the Use, Atomic or fallback policy of a
+// resolver matching the path of the stretch's first element.
 const (
 	// RuleTheirsOnly means only theirs changed the value; theirs is kept.
 	RuleTheirsOnly = "theirs-only"
@@ -33,7 +36,10 @@ type Report struct {
 	// in document order: members in theirs' order, then members only ours
 	// has, then members both sides removed. Objects merged member by member
 	// have no entry of their own, only their changed members do (except
-	// for RuleObjectsMerged).
+	// for RuleObjectsMerged). Arrays merged element by element likewise:
+	// their changed elements have entries, in the order of the merged
+	// array, each at its index in the merged array; a removed element at
+	// the index of the element after it.
 	Decisions []Decision
 	// Omitted counts the decisions left out of Decisions by the bound.
 	Omitted int
@@ -42,9 +48,12 @@ type Report struct {
 // Decision records how one path was merged.
 type Decision struct {
 	// Path is the JSON Pointer of the value ("" for the whole document).
+	// An array index in it is the index in the merged array.
 	Path string
 	// Base, Ours and Theirs are the compact values at Path in each input,
-	// nil where the input has no such value.
+	// nil where the input has no such value. For a conflict of a stretch of
+	// an array they are the three versions of the stretch, as arrays, and
+	// so is Result.
 	Base, Ours, Theirs json.RawMessage
 	// Result is the merged value, nil when the member was removed or when
 	// the conflict was left undecided.

@@ -14,7 +14,10 @@ import (
 //
 // A resolver is consulted only where both sides changed a value and
 // disagree — and, for Sum, also where both made the same change to a
-// number; where one side changed it, the merge table decides alone. When a
+// number; where one side changed it, the merge table decides alone. A
+// resolver registered for the path of an array makes the array one value:
+// it is not merged element by element, and the resolver gets the whole
+// arrays. When a
 // resolver cannot decide (Max on values that are not numbers, a Text
 // conflict, a value removed on one side, ...) the conflict goes to the
 // resolver's fallback policy: the one given to Text or Fallback, otherwise
@@ -57,9 +60,11 @@ func Use(p Policy) Resolver {
 
 // Atomic returns a resolver that treats the value at its paths as one
 // value: when ours and theirs are objects they are not merged member by
-// member; a conflicting change to any part of the value is a conflict of
+// member, and when they are arrays they are not merged element by
+// element; a conflicting change to any part of the value is a conflict of
 // the whole value, decided by p. Use it for objects whose members only
-// make sense together (a position {"x":…,"y":…}).
+// make sense together (a position {"x":…,"y":…}) and for arrays that are
+// one value (a route of points, a sorted top-ten).
 func Atomic(p Policy) Resolver {
 	return Resolver{name: "atomic:" + p.String(), use: &p, atomic: true}
 }
@@ -155,6 +160,10 @@ func Sum() Resolver {
 // ours' additions in ours' order. An absent or null base counts as an
 // empty array; a side that removed the array, or values that are not
 // arrays, leave the conflict to the fallback policy.
+//
+// Registered for an array's path, SetUnion replaces the element-wise merge
+// of arrays: the array is one value, merged as a set where both sides
+// changed it.
 func SetUnion() Resolver {
 	return Resolver{name: "set-union", decide: func(_ *merger, base, ours, theirs *node) (*node, error) {
 		if ours == nil || theirs == nil || ours.kind != kindArray || theirs.kind != kindArray {

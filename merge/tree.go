@@ -76,6 +76,9 @@ func (n *node) has(key string) bool {
 // isObject reports whether n is present and an object.
 func (n *node) isObject() bool { return n != nil && n.kind == kindObject }
 
+// isArray reports whether n is present and an array.
+func (n *node) isArray() bool { return n != nil && n.kind == kindArray }
+
 // newObject builds an object node from parallel key and value slices. It
 // builds no index: merged objects are written out, not searched.
 func newObject(keys []string, vals []*node) *node {

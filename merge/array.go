@@ -1,0 +1,360 @@
+package merge
+
+import "strconv"
+
+// arrayBudget bounds the work of the element-wise array merges of one JSON
+// merge together. Work is counted in bytes of the canonical text of the
+// elements compared plus the steps of the diffs. Once it is spent, an
+// array both sides changed is merged as one value, so that huge or many
+// unrelated arrays cannot stall a merge.
+const arrayBudget = 20_000_000
+
+// hunk is one change a side made to base: base elements [bs, be) became
+// the side's elements [ss, se). An insertion has bs == be.
+type hunk struct {
+	bs, be, ss, se int
+}
+
+// hunks lists the changes of one side from a matching of base against it
+// (as lcs returns it); nb and ns are the lengths of base and the side. A
+// hunk takes a maximal run of base elements the side did not keep, with
+// all the side's elements between its neighbours, so two hunks of one side
+// are always separated by at least one kept element.
+func hunks(match []int32, nb, ns int) []hunk {
+	var out []hunk
+	i, j := 0, 0
+	for {
+		if i < nb && int(match[i]) == j {
+			i, j = i+1, j+1
+			continue
+		}
+		if i == nb && j == ns {
+			return out
+		}
+		bs, ss := i, j
+		for i < nb && match[i] < 0 {
+			i++
+		}
+		se := ns
+		if i < nb {
+			se = int(match[i])
+		}
+		out = append(out, hunk{bs: bs, be: i, ss: ss, se: se})
+		j = se
+	}
+}
+
+// sideRun follows one side through a chunk of base: it consumes the side's
+// hunks that start before the chunk's end and tracks where the side stands.
+type sideRun struct {
+	hs  []hunk
+	pos int // next hunk
+	// b and s are matching positions in base and in the side.
+	b, s int
+}
+
+// next returns the side's next hunk, and whether there is one.
+func (r *sideRun) next() (hunk, bool) {
+	if r.pos < len(r.hs) {
+		return r.hs[r.pos], true
+	}
+	return hunk{}, false
+}
+
+// take consumes the next hunk.
+func (r *sideRun) take() {
+	h := r.hs[r.pos]
+	r.pos++
+	r.b, r.s = h.be, h.se
+}
+
+// at returns the side's position at base position b, which lies at or
+// after its last hunk: the elements in between were kept in place.
+func (r *sideRun) at(b int) int { return r.s + b - r.b }
+
+// array merges three arrays element by element, when ours and theirs
+// changed base differently and no resolver claims the array's path. A
+// base that is absent or null counts as an empty array. It reports false,
+// having recorded nothing, when the work budget runs out before the
+// diffs are done; the array is then merged as one value.
+//
+// Both sides are diffed against base, with elements compared as JSON
+// values. Elements both sides kept in place stay. The changes in between
+// form chunks: the changes of the two sides whose base stretches overlap,
+// or that insert at the same point. An insertion at the edge of the other
+// side's change is a chunk of its own, placed before or after that change.
+// A chunk only one side changed takes that side's elements; a chunk both
+// changed the same way takes them once; see merger.chunk for the others.
+//
+// Paths name indexes of the result: each element is merged at the index
+// it gets in the result, an element removed at the index of the element
+// that follows it.
+func (m *merger) array(base, ours, theirs *node) (*node, bool, error) {
+	var b []*node
+	if base != nil && base.kind == kindArray {
+		b = base.kids
+	}
+	o, t := ours.kids, theirs.kids
+	if m.arrayBudget <= 0 {
+		return nil, false, nil
+	}
+	ids := make(map[string]int32, len(b)+len(o)/4+len(t)/4)
+	intern := func(elems []*node) ([]int32, bool) {
+		out := make([]int32, len(elems))
+		for i, e := range elems {
+			if m.arrayBudget <= 0 {
+				return nil, false
+			}
+			m.canonBuf = appendCanonical(m.canonBuf[:0], e)
+			m.arrayBudget -= len(m.canonBuf) + 1
+			id, ok := ids[string(m.canonBuf)]
+			if !ok {
+				id = int32(len(ids))
+				ids[string(m.canonBuf)] = id
+			}
+			out[i] = id
+		}
+		return out, true
+	}
+	bi, ok := intern(b)
+	if !ok {
+		return nil, false, nil
+	}
+	oi, ok := intern(o)
+	if !ok {
+		return nil, false, nil
+	}
+	ti, ok := intern(t)
+	if !ok {
+		return nil, false, nil
+	}
+	if len(m.canonBuf) > 1<<16 {
+		m.canonBuf = nil // do not keep a large buffer for the rest of the merge
+	}
+	mo, ok := lcs(bi, oi, &m.arrayBudget)
+	if !ok || !slideLeft(bi, oi, mo, &m.arrayBudget) {
+		return nil, false, nil
+	}
+	mt, ok := lcs(bi, ti, &m.arrayBudget)
+	if !ok || !slideLeft(bi, ti, mt, &m.arrayBudget) {
+		return nil, false, nil
+	}
+
+	res := make([]*node, 0, max(len(o), len(t)))
+	ro := sideRun{hs: hunks(mo, len(b), len(o))}
+	rt := sideRun{hs: hunks(mt, len(b), len(t))}
+	i := 0 // base position; both sides stand at ro.at(i) and rt.at(i)
+	for {
+		ho, okO := ro.next()
+		ht, okT := rt.next()
+		start := len(b)
+		if okO {
+			start = min(start, ho.bs)
+		}
+		if okT {
+			start = min(start, ht.bs)
+		}
+		// Elements both sides kept in place.
+		res = append(res, t[rt.at(i):rt.at(start)]...)
+		i = start
+		hereO, hereT := okO && ho.bs == i, okT && ht.bs == i
+		if !hereO && !hereT {
+			break // the end: neither side changes anything after i
+		}
+		j0, k0 := ro.at(i), rt.at(i)
+		// An insertion at the start of the other side's change comes
+		// before that change, on its own.
+		switch {
+		case hereO && hereT && ho.bs == ho.be && ht.bs != ht.be:
+			hereT = false
+		case hereO && hereT && ht.bs == ht.be && ho.bs != ho.be:
+			hereO = false
+		}
+		end := i
+		if hereO {
+			ro.take()
+			end = max(end, ho.be)
+		}
+		if hereT {
+			rt.take()
+			end = max(end, ht.be)
+		}
+		// Take in the changes that start inside the chunk, until none do.
+		for grown := true; grown; {
+			grown = false
+			for _, r := range []*sideRun{&ro, &rt} {
+				for h, ok := r.next(); ok && h.bs < end; h, ok = r.next() {
+					r.take()
+					end = max(end, h.be)
+					grown = true
+				}
+			}
+		}
+		j1, k1 := ro.at(end), rt.at(end)
+		var err error
+		res, err = m.chunk(res, b[i:end], o[j0:j1], t[k0:k1], bi[i:end], oi[j0:j1], ti[k0:k1])
+		if err != nil {
+			return nil, true, err
+		}
+		i = end
+	}
+	return &node{kind: kindArray, kids: res}, true, nil
+}
+
+// chunk merges one chunk of an array: base elements bs, which ours turned
+// into os and theirs into ts (bi, oi and ti are their ids), appending the
+// result to res.
+//
+//   - Changed by one side only, or by both the same way: that side's
+//     elements. Where the lengths agree the elements are merged pairwise,
+//     so the report names the members that changed; otherwise the base
+//     elements are reported removed and the new ones inserted.
+//   - Insertions by both at one point: theirs' elements, then ours' that
+//     are not among them. Each of theirs' elements stands for one equal
+//     element of ours, so an element both inserted appears once.
+//   - Base elements both changed, each side leaving as many elements as
+//     base had or none: the elements are merged pairwise, each as a value
+//     of its own (objects member by member; conflicts by the resolver or
+//     policy at the element's path; a removal against a change is a
+//     conflict).
+//   - Anything else is a conflict of the whole chunk, decided by the
+//     policy at the path of its first element: see runConflict.
+func (m *merger) chunk(res, bs, os, ts []*node, bi, oi, ti []int32) ([]*node, error) {
+	oursChanged, theirsChanged := !sameIDs(oi, bi), !sameIDs(ti, bi)
+	var err error
+	switch {
+	case !oursChanged && !theirsChanged:
+		return append(res, ts...), nil
+	case !oursChanged || !theirsChanged || sameIDs(oi, ti):
+		// One side's change, or the same change by both: the side that
+		// did not change it holds the base elements, the others the new.
+		changed := ts
+		if !theirsChanged {
+			changed = os
+		}
+		if len(changed) == len(bs) {
+			return m.pairs(res, bs, os, ts)
+		}
+		pick := func(side []*node, same bool, q int) *node {
+			if same {
+				return side[q]
+			}
+			return nil
+		}
+		for q := range bs {
+			if res, err = m.element(res, bs[q], pick(os, !oursChanged, q), pick(ts, !theirsChanged, q)); err != nil {
+				return nil, err
+			}
+		}
+		for q := range changed {
+			if res, err = m.element(res, nil, pick(os, oursChanged, q), pick(ts, theirsChanged, q)); err != nil {
+				return nil, err
+			}
+		}
+		return res, nil
+	case len(bs) == 0:
+		return m.insertions(res, os, ts, oi, ti)
+	case (len(os) == len(bs) || len(os) == 0) && (len(ts) == len(bs) || len(ts) == 0):
+		return m.pairs(res, bs, os, ts)
+	}
+	return m.runConflict(res, bs, os, ts)
+}
+
+// pairs merges the elements of runs of one length pairwise; an empty ours
+// or theirs run stands for the removal of each element.
+func (m *merger) pairs(res, bs, os, ts []*node) ([]*node, error) {
+	var err error
+	for q := range bs {
+		var o, t *node
+		if len(os) > 0 {
+			o = os[q]
+		}
+		if len(ts) > 0 {
+			t = ts[q]
+		}
+		if res, err = m.element(res, bs[q], o, t); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// insertions merges what both sides inserted at one point: theirs'
+// elements, then those of ours not matched with an equal one of theirs.
+// With insertOursFirst the roles swap: ours' elements come first.
+func (m *merger) insertions(res, os, ts []*node, oi, ti []int32) ([]*node, error) {
+	first, second := ts, os
+	firstIDs, secondIDs := ti, oi
+	if m.insertOursFirst {
+		first, second, firstIDs, secondIDs = os, ts, oi, ti
+	}
+	// waiting lists, for each id, the positions in second not yet matched
+	// with an equal element of first, in order.
+	waiting := make(map[int32][]int, len(second))
+	for x, id := range secondIDs {
+		waiting[id] = append(waiting[id], x)
+	}
+	used := make([]bool, len(second))
+	var err error
+	for q, e := range first {
+		var other *node
+		if w := waiting[firstIDs[q]]; len(w) > 0 {
+			used[w[0]], other = true, second[w[0]]
+			waiting[firstIDs[q]] = w[1:]
+		}
+		o, t := other, e
+		if m.insertOursFirst {
+			o, t = e, other
+		}
+		if res, err = m.element(res, nil, o, t); err != nil {
+			return nil, err
+		}
+	}
+	for x, e := range second {
+		if used[x] {
+			continue
+		}
+		var o, t *node = e, nil
+		if m.insertOursFirst {
+			o, t = nil, e
+		}
+		if res, err = m.element(res, nil, o, t); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// element merges one element at the index it gets in the result, res's
+// length, and appends the merged value unless it was removed.
+func (m *merger) element(res []*node, base, ours, theirs *node) ([]*node, error) {
+	n := m.enter(strconv.Itoa(len(res)))
+	v, err := m.value(base, ours, theirs)
+	m.leave(n)
+	if err != nil {
+		return nil, err
+	}
+	if v != nil {
+		res = append(res, v)
+	}
+	return res, nil
+}
+
+// runConflict decides a chunk both sides changed differently that cannot
+// be merged element by element. It is one conflict, at the path of the
+// chunk's first element, decided by the policy in force there: the policy
+// of a Use or Atomic resolver matching that path, or the fallback of
+// another resolver matching it, else Options.Policy. Its Decision holds
+// the three runs as arrays. Under Fail, the base run stands in the result
+// so that the indexes of later elements do not depend on which side is
+// ours.
+func (m *merger) runConflict(res, bs, os, ts []*node) ([]*node, error) {
+	n := m.enter(strconv.Itoa(len(res)))
+	defer m.leave(n)
+	p, rule := m.policyHere()
+	v, err := m.apply(p, rule, &node{kind: kindArray, kids: bs}, &node{kind: kindArray, kids: os}, &node{kind: kindArray, kids: ts})
+	if err != nil {
+		return nil, err
+	}
+	return append(res, v.kids...), nil
+}
