@@ -156,3 +156,26 @@ func ExampleEqual() {
 	fmt.Println(same, differ)
 	// Output: true false
 }
+
+// Two apps each ticked a box in the same learner state. Arrays merge
+// element by element, so both ticks are kept, theirs first; the report
+// names each element by its index in the merged array.
+func ExampleJSON_arrays() {
+	base := []byte(`{"ticked":["q1"]}`)
+	ours := []byte(`{"ticked":["q1","q2"]}`)
+	theirs := []byte(`{"ticked":["q1","q3"]}`)
+
+	out, report, err := merge.JSON(base, ours, theirs, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(string(out))
+	for _, d := range report.Decisions {
+		fmt.Println(d.Path, d.Rule)
+	}
+	// Output:
+	// {"ticked":["q1","q3","q2"]}
+	// /ticked/1 theirs-only
+	// /ticked/2 ours-only
+}

@@ -30,6 +30,15 @@ var mergeSeeds = [][3]string{
 	{`{}`, `{"a":null}`, `{"a":false}`},
 	{`{"a":1}`, `{`, `{}`},
 	{`1`, `2`, `2`},
+	{`{"ticked":[]}`, `{"ticked":["q1"]}`, `{"ticked":["q2"]}`},
+	{`[1,2,3]`, `[1,3,4]`, `[0,1,2,3,5]`},
+	{`{"a":[{"id":1,"v":1},{"id":2,"v":1}]}`, `{"a":[{"id":1,"v":2},{"id":2,"v":1}]}`, `{"a":[{"id":1,"v":1},{"id":2,"v":3},{"id":3}]}`},
+	{`[[1],[2,3]]`, `[[1,4],[3]]`, `[[0,1],[2,3],[5]]`},
+	{`{"a":[1,2,3]}`, `{"a":[1,4,5,3]}`, `{"a":[1,6,3]}`},
+	{`{"a":[1,1,1]}`, `{"a":[1,1]}`, `{"a":[1,1,1,1]}`},
+	{`{"a":null,"b":[1]}`, `{"a":["x","y"],"b":[]}`, `{"a":["y","z"],"b":[1,2]}`},
+	{`[1,2]`, `[]`, `[2,1]`},
+	{`{"u":["a"],"s":[1]}`, `{"u":["a","b"],"s":[2]}`, `{"u":["c"],"s":[3]}`},
 }
 
 func addMergeSeeds(f *testing.F) {
@@ -90,19 +99,23 @@ func FuzzJSON(f *testing.F) {
 		require.NoError(t, err)
 		assertSame(t, ours, r, "merge(b, o, o) = o")
 
-		// Ours and Theirs are mirror images.
-		swapped, _, err := JSON(base, theirs, ours, &Options{Policy: Theirs})
+		// Ours and Theirs are mirror images (with the mirror order where
+		// both sides inserted elements at one point of an array).
+		swapped, _, err := mirrorJSON(t, base, ours, theirs, &Options{Policy: Theirs})
 		require.NoError(t, err)
 		assertSame(t, got, swapped, "merge(b, o, t, Ours) = merge(b, t, o, Theirs)")
 
 		// Fail is symmetric.
 		r1, _, err1 := JSON(base, ours, theirs, &Options{Policy: Fail})
-		r2, _, err2 := JSON(base, theirs, ours, &Options{Policy: Fail})
+		r2, _, err2 := mirrorJSON(t, base, ours, theirs, &Options{Policy: Fail})
 		checkSymmetric(t, r1, r2, err1, err2, nil)
 
+		checkOneSidedArrays(t, base, ours, theirs, got)
 		if err1 == nil {
 			checkKeyOrder(t, r1, ours, theirs)
+			checkOneSidedArrays(t, base, ours, theirs, r1)
 		}
+		checkAppends(t, base, ours, theirs)
 		if err1 == nil && noArraysOrNulls(base, ours, theirs) {
 			// Without conflicts, arrays and nulls, the result is theirs
 			// patched with the RFC 7386 diff from base to ours.
@@ -113,6 +126,103 @@ func FuzzJSON(f *testing.F) {
 			assertSame(t, want, r1, "agrees with json-patch")
 		}
 	})
+}
+
+// mirrorJSON merges with ours and theirs swapped and, where both sides
+// inserted elements at one point of an array, ours' first: the mirror
+// image of JSON(base, ours, theirs, opts) with the roles of the policies
+// Ours and Theirs swapped.
+func mirrorJSON(t *testing.T, base, ours, theirs []byte, opts *Options) ([]byte, *Report, error) {
+	t.Helper()
+	m, err := newMerger(opts)
+	require.NoError(t, err)
+	m.insertOursFirst = true
+	return m.merge(base, theirs, ours)
+}
+
+// checkOneSidedArrays checks that wherever base, ours and theirs hold
+// arrays at one path reached through objects, and only one side changed
+// the array, the merged document holds that side's array there.
+func checkOneSidedArrays(t *testing.T, base, ours, theirs, result []byte) {
+	t.Helper()
+	var walk func(b, o, th, r *node, path string)
+	walk = func(b, o, th, r *node, path string) {
+		if b.isArray() && o.isArray() && th.isArray() {
+			oursChanged, theirsChanged := !equal(b, o), !equal(b, th)
+			if oursChanged != theirsChanged {
+				want := th
+				if oursChanged {
+					want = o
+				}
+				assert.True(t, equal(want, r), "array at %q changed by one side: want %s, got %s", path, rawOf(want), rawOf(r))
+			}
+			return
+		}
+		if !b.isObject() || !o.isObject() || !th.isObject() || !r.isObject() {
+			return
+		}
+		for i, k := range r.keys {
+			walk(b.member(k), o.member(k), th.member(k), r.kids[i], path+"/"+escapeSegment(k))
+		}
+	}
+	walk(mustParse(t, base), mustParse(t, ours), mustParse(t, theirs), mustParse(t, result), "")
+}
+
+// checkAppends builds an array from base (its elements, or base itself
+// when it is not an array), lets ours append the elements of ours and
+// theirs those of theirs, and checks that when no element one side appends
+// equals one the other appends, the merge keeps every element of the three
+// without a conflict, and keeps the order of each.
+func checkAppends(t *testing.T, base, ours, theirs []byte) {
+	t.Helper()
+	elems := func(data []byte) []*node {
+		n := mustParse(t, data)
+		if n.kind == kindArray {
+			return n.kids
+		}
+		return []*node{n}
+	}
+	b, o, th := elems(base), elems(ours), elems(theirs)
+	for _, x := range o {
+		for _, y := range th {
+			if equal(x, y) {
+				return
+			}
+		}
+	}
+	arr := func(parts ...[]*node) []byte {
+		return encode(nil, &node{kind: kindObject, keys: []string{"l"}, kids: []*node{{kind: kindArray, kids: slices.Concat(parts...)}}})
+	}
+	got, _, err := JSON(arr(b), arr(b, o), arr(b, th), &Options{Policy: Fail})
+	require.NoError(t, err, "appends to one array")
+	r := mustParse(t, got).member("l")
+	require.True(t, r.isArray(), "%s", got)
+	count := map[string]int{}
+	for _, part := range [][]*node{b, o, th} {
+		for _, e := range part {
+			count[string(appendCanonical(nil, e))]++
+		}
+	}
+	for _, e := range r.kids {
+		count[string(appendCanonical(nil, e))]--
+	}
+	for k, c := range count {
+		assert.Zero(t, c, "element %s: %d more expected in %s", k, c, got)
+	}
+	for _, part := range [][]*node{b, o, th} {
+		assert.True(t, isSubsequence(part, r.kids), "order kept: %s", got)
+	}
+}
+
+// isSubsequence reports whether the elements of sub appear in seq in order.
+func isSubsequence(sub, seq []*node) bool {
+	i := 0
+	for _, e := range seq {
+		if i < len(sub) && equal(sub[i], e) {
+			i++
+		}
+	}
+	return i == len(sub)
 }
 
 // checkKeyOrder checks the member order of a merged document: wherever
@@ -280,7 +390,7 @@ func FuzzResolvers(f *testing.F) {
 		// which side is ours. Nested "/x/u" arrays keep their order, so
 		// they are compared only through the top-level check.
 		r1, _, err1 := JSON(base, ours, theirs, opts)
-		r2, _, err2 := JSON(base, theirs, ours, opts)
+		r2, _, err2 := mirrorJSON(t, base, ours, theirs, opts)
 		nested := map[string]bool{}
 		if err1 == nil && err2 == nil {
 			for _, r := range [][]byte{r1, r2} {
