@@ -152,7 +152,7 @@ func TestJSONArrays(t *testing.T) {
 		},
 		{
 			name: "atomic fail at the array's path", base: `[1,2]`, ours: `[1,2,3]`, theirs: `[0,1,2]`,
-			opts: Options{Resolvers: map[string]Resolver{"/t": Atomic(Fail)}},
+			opts:          Options{Resolvers: map[string]Resolver{"/t": Atomic(Fail)}},
 			wantDecisions: []string{"/t resolver:atomic:fail"}, wantConflicts: []string{"/t"},
 		},
 		{
