@@ -6,17 +6,23 @@ import (
 	"errors"
 	"fmt"
 	"mime"
+	"reflect"
 
+	"github.com/ifmatch/ifmatch/internal/typeview"
 	"github.com/ifmatch/ifmatch/merge"
 )
 
 // codec turns documents into values of T and back. Two exist: JSON, for any
-// JSON-serialisable T, and raw, for T = []byte (the bytes are the document).
+// JSON-serialisable T, and raw, for types whose values are the document's
+// bytes themselves (see typeview.IsRaw).
 type codec[T any] interface {
 	// decode reads an existing document.
 	decode(body []byte) (T, error)
 	// encode writes v as the codec sees it (for JSON: its marshalling).
 	encode(v T) ([]byte, error)
+	// empty reports whether an encoding is the zero value's: a change to
+	// an absent document that leaves it so creates nothing.
+	empty(enc []byte) bool
 	// apply returns the document that results from making the change from →
 	// to (two encodings of T) on top of the current document cur. For JSON it
 	// keeps every member of cur that T does not declare.
@@ -33,20 +39,45 @@ type codec[T any] interface {
 	recreate(base, ours snapshot) ([]byte, error)
 }
 
-func newCodec[T any](s settings) codec[T] {
-	var zero T
-	if _, ok := any(zero).([]byte); ok {
-		return any(rawCodec{contentTypeDefault: s.contentType}).(codec[T])
+func newCodec[T any](s settings) (codec[T], error) {
+	t := reflect.TypeFor[T]()
+	if typeview.IsRaw(t) {
+		ct := s.contentType
+		if ct == "" {
+			ct = "application/octet-stream"
+			if t == reflect.TypeFor[json.RawMessage]() {
+				ct = "application/json"
+			}
+		}
+		return rawCodec[T]{contentTypeDefault: ct}, nil
 	}
-	return jsonCodec[T]{}
+	var zero T
+	z, err := json.Marshal(zero)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %T cannot be encoded as JSON: %v", ErrInvalidDocument, zero, err)
+	}
+	return jsonCodec[T]{view: typeview.New(t), zero: z}, nil
 }
 
-// jsonCodec is the codec of JSON-serialisable values.
-type jsonCodec[T any] struct{}
+// jsonCodec is the codec of JSON-serialisable values. It decodes only the
+// members T declares by their exact names (encoding/json alone would fill a
+// field "counter" from another application's "Counter").
+type jsonCodec[T any] struct {
+	view *typeview.View
+	zero []byte // the encoding of T's zero value
+}
 
-func (jsonCodec[T]) decode(body []byte) (T, error) {
+func (c jsonCodec[T]) decode(body []byte) (T, error) {
 	var v T
-	if err := json.Unmarshal(body, &v); err != nil {
+	own, err := c.view.Filter(body)
+	if err != nil {
+		// Not JSON: json.Unmarshal says where, if it can.
+		if uerr := json.Unmarshal(body, new(any)); uerr != nil {
+			err = uerr
+		}
+		return v, fmt.Errorf("%w: decode %T: %v", ErrInvalidDocument, v, err)
+	}
+	if err := json.Unmarshal(own, &v); err != nil {
 		return v, fmt.Errorf("%w: decode %T: %v", ErrInvalidDocument, v, err)
 	}
 	return v, nil
@@ -60,9 +91,11 @@ func (jsonCodec[T]) encode(v T) ([]byte, error) {
 	return data, nil
 }
 
-// apply merges the change from → to onto cur with ours winning every member
-// the change touched: members of cur that T does not declare, or that the
-// change left alone, stay as they are on the server.
+func (c jsonCodec[T]) empty(enc []byte) bool { return bytes.Equal(enc, c.zero) }
+
+// apply makes the change from → to on cur with merge.Apply: members and
+// elements of cur that T does not declare, and values the change left
+// alone, stay exactly as they are on the server.
 func (jsonCodec[T]) apply(from, to []byte, cur snapshot) ([]byte, error) {
 	if !cur.exists {
 		return to, nil
@@ -70,7 +103,7 @@ func (jsonCodec[T]) apply(from, to []byte, cur snapshot) ([]byte, error) {
 	if bytes.Equal(from, to) {
 		return cur.body, nil
 	}
-	out, _, err := merge.JSON(from, to, cur.body, &merge.Options{Policy: merge.Ours})
+	out, err := merge.Apply(from, to, cur.body)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidDocument, err)
 	}
@@ -78,6 +111,9 @@ func (jsonCodec[T]) apply(from, to []byte, cur snapshot) ([]byte, error) {
 }
 
 func (jsonCodec[T]) same(a, b []byte) bool {
+	if bytes.Equal(a, b) {
+		return true
+	}
 	eq, err := merge.Equal(a, b)
 	return err == nil && eq
 }
@@ -131,20 +167,30 @@ func mergeJSON(base, ours, theirs snapshot) ([]byte, *merge.Report, error) {
 	return out, rep, err
 }
 
-// rawCodec is the codec of T = []byte: the bytes are the document itself,
-// with a content type, never JSON-encoded.
-type rawCodec struct {
+// rawCodec is the codec of types whose values are the document's bytes
+// ([]byte, json.RawMessage, type Blob []byte): never JSON-encoded, written
+// with a content type.
+type rawCodec[T any] struct {
 	contentTypeDefault string
 }
 
-func (rawCodec) decode(body []byte) ([]byte, error) { return bytes.Clone(body), nil }
-func (rawCodec) encode(v []byte) ([]byte, error)    { return v, nil }
+func (rawCodec[T]) decode(body []byte) (T, error) {
+	var v T
+	reflect.ValueOf(&v).Elem().SetBytes(bytes.Clone(body))
+	return v, nil
+}
 
-func (rawCodec) apply(_, to []byte, _ snapshot) ([]byte, error) { return to, nil }
+func (rawCodec[T]) encode(v T) ([]byte, error) {
+	return reflect.ValueOf(&v).Elem().Bytes(), nil
+}
 
-func (rawCodec) same(a, b []byte) bool { return bytes.Equal(a, b) }
+func (rawCodec[T]) empty(enc []byte) bool { return len(enc) == 0 }
 
-func (c rawCodec) contentType(cur snapshot) string {
+func (rawCodec[T]) apply(_, to []byte, _ snapshot) ([]byte, error) { return to, nil }
+
+func (rawCodec[T]) same(a, b []byte) bool { return bytes.Equal(a, b) }
+
+func (c rawCodec[T]) contentType(cur snapshot) string {
 	if cur.exists && cur.contentType != "" {
 		return cur.contentType
 	}
@@ -153,7 +199,7 @@ func (c rawCodec) contentType(cur snapshot) string {
 
 // merge field-unions JSON documents and refuses anything else: bytes of an
 // unknown format have no safe default merge.
-func (c rawCodec) merge(base, ours, theirs snapshot) ([]byte, *merge.Report, error) {
+func (c rawCodec[T]) merge(base, ours, theirs snapshot) ([]byte, *merge.Report, error) {
 	if !isJSON(ours.contentType) || !isJSON(theirs.contentType) {
 		return nil, nil, fmt.Errorf("%w: %q onto %q; pass a merge.Func",
 			ErrNoMerge, ours.contentType, theirs.contentType)
@@ -162,7 +208,7 @@ func (c rawCodec) merge(base, ours, theirs snapshot) ([]byte, *merge.Report, err
 }
 
 // recreate merges JSON like the JSON codec and writes other bytes as they are.
-func (rawCodec) recreate(base, ours snapshot) ([]byte, error) {
+func (rawCodec[T]) recreate(base, ours snapshot) ([]byte, error) {
 	if base.exists && isJSON(base.contentType) && isJSON(ours.contentType) {
 		return recreateJSON(base, ours)
 	}

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -35,11 +36,18 @@ type plan struct {
 	resource string // the document in a form fit for errors and logs
 	// start is a version already in hand (Save's base). Nil: read first.
 	start *snapshot
-	// step computes the document to write onto cur, the current version.
-	step func(cur snapshot) (body []byte, contentType string, err error)
+	// step computes the document to write onto cur, the current version; a
+	// nil draft means there is nothing to write.
+	step func(cur snapshot) (*draft, error)
 	// same reports whether two document bodies are the same document, so that
 	// a write that changes nothing is skipped.
 	same func(a, b []byte) bool
+}
+
+// draft is a document to write.
+type draft struct {
+	body        []byte
+	contentType string
 }
 
 // written is what a completed write leaves.
@@ -57,7 +65,9 @@ type engine struct {
 	s  settings
 }
 
-// read GETs u. A 404 is an absent document, not an error.
+// read GETs u. A 404 is an absent document, not an error. An ETag that
+// could never be sent back in If-Match is refused here, with
+// ErrInvalidETag, rather than when a write would carry it.
 func (e *engine) read(ctx context.Context, u string) (snapshot, error) {
 	resp, err := e.tr.do(ctx, http.MethodGet, u, nil, nil, true)
 	if err != nil {
@@ -68,6 +78,9 @@ func (e *engine) read(ctx context.Context, u string) (snapshot, error) {
 		return snapshot{}, nil
 	case resp.status == http.StatusOK:
 		snap := snapshot{exists: true, body: resp.body, contentType: resp.header.Get("Content-Type"), etag: resp.etag()}
+		if etag.Classify(snap.etag) == etag.Invalid {
+			return snapshot{}, fmt.Errorf("%w: the server sent %q, which cannot be sent back in If-Match", ErrInvalidETag, snap.etag)
+		}
 		if lm := resp.header.Get("Last-Modified"); lm != "" {
 			if t, err := http.ParseTime(lm); err == nil {
 				snap.lastModified = t
@@ -75,7 +88,7 @@ func (e *engine) read(ctx context.Context, u string) (snapshot, error) {
 		}
 		return snap, nil
 	}
-	return snapshot{}, newHTTPError(http.MethodGet, redact(u), resp.status, resp.body)
+	return snapshot{}, newHTTPError(http.MethodGet, u, resp)
 }
 
 // readStrong reads u until an existing document comes with an ETag that can
@@ -96,17 +109,20 @@ func (e *engine) readStrong(ctx context.Context, u string) (snapshot, error) {
 	}
 }
 
-// write runs the loop of DESIGN steps 1–4 and 6 for p.
+// write runs the read–merge–write loop for p: read (unless a version is
+// in hand), compute the document, skip the write if nothing changed, write
+// conditionally, and on a lost write back off and go round again, up to
+// the attempt bound.
 func (e *engine) write(ctx context.Context, p plan) (written, error) {
 	var (
-		cur        snapshot
-		have       bool
-		seen       bool // the document existed at some point of this write
-		attempts   int
-		lastStatus int
+		cur      snapshot
+		have     bool
+		seen     bool // the document existed at some point of this write
+		attempts int
+		status   int       // status of the answer that stopped the call
 	)
 	fail := func(err error) (written, error) {
-		return written{}, &WriteError{Op: p.op, Resource: p.resource, Attempts: attempts, LastStatus: lastStatus, Err: err}
+		return written{}, &WriteError{Op: p.op, Resource: p.resource, Attempts: attempts, Status: status, Err: err}
 	}
 	if p.start != nil {
 		seen = p.start.exists
@@ -114,77 +130,113 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 			cur, have = *p.start, true
 		}
 	}
+	// reread reads the current version after a lost write and applies the
+	// deletion policy.
+	reread := func() error {
+		snap, err := e.readStrong(ctx, p.url)
+		if err != nil {
+			status = statusOf(err)
+			return err
+		}
+		if seen && !snap.exists {
+			e.s.logger.DebugContext(ctx, "ifmatch: document deleted during the write", "url", redact(p.url), "policy", e.s.onDeleted.String())
+			if e.s.onDeleted == FailDeleted {
+				return ErrDeleted
+			}
+		}
+		cur, have = snap, true
+		return nil
+	}
 	for {
 		if !have {
-			snap, err := e.readStrong(ctx, p.url)
-			if err != nil {
+			if err := reread(); err != nil {
 				return fail(err)
 			}
-			if seen && !snap.exists {
-				e.s.logger.DebugContext(ctx, "ifmatch: document deleted during the write", "url", redact(p.url), "policy", e.s.onDeleted.String())
-				if e.s.onDeleted == FailDeleted {
-					return fail(ErrDeleted)
-				}
-			}
-			cur, have = snap, true
 		}
 		seen = seen || cur.exists
 
-		body, contentType, err := p.step(cur)
+		next, err := p.step(cur)
 		if err != nil {
 			return fail(err)
 		}
-		if cur.exists && p.same(body, cur.body) {
+		if next == nil || (cur.exists && p.same(next.body, cur.body)) {
 			return written{snapshot: cur, attempts: attempts, outcome: Unchanged}, nil
 		}
 
-		header := http.Header{"Content-Type": {contentType}}
+		header := http.Header{"Content-Type": {next.contentType}}
 		if cur.exists {
 			header.Set("If-Match", cur.etag)
 		} else {
 			header.Set("If-None-Match", "*")
 		}
 		attempts++
-		resp, err := e.tr.do(ctx, http.MethodPut, p.url, header, body, false)
+		resp, err := e.tr.do(ctx, http.MethodPut, p.url, header, next.body, false)
 		if err != nil {
 			return fail(unknownOutcome(err))
 		}
-		lastStatus = resp.status
+		status = resp.status
 		switch {
 		case resp.status >= 200 && resp.status < 300:
 			out := written{
-				snapshot: snapshot{exists: true, body: body, contentType: contentType, etag: resp.etag()},
+				snapshot: snapshot{exists: true, body: next.body, contentType: next.contentType, etag: resp.etag()},
 				attempts: attempts, outcome: Updated,
 			}
 			if !cur.exists {
 				out.outcome = Created
 			}
 			if !etag.Usable(out.etag) {
-				out.etag = e.confirm(ctx, p.url, body)
+				out.etag = e.confirm(ctx, p.url, next.body)
 			}
 			return out, nil
 		case lost(resp.status, cur.exists):
 			e.s.logger.DebugContext(ctx, "ifmatch: write lost, reading again", "url", redact(p.url), "status", resp.status, "attempt", attempts)
+			if resp.status == http.StatusNotFound {
+				// Gone only if a read agrees: a 404 from a proxy or a
+				// router that sends writes elsewhere is an error.
+				was := cur
+				if err := reread(); err != nil {
+					return fail(err)
+				}
+				if sameVersion(was, cur) {
+					status = http.StatusNotFound
+					return fail(annotate(newHTTPError(http.MethodPut, p.url, resp),
+						"yet a read finds the document unchanged at ETag "+cur.etag))
+				}
+				status = resp.status
+			}
 		case resp.status >= 500:
-			return fail(unknownOutcome(newHTTPError(http.MethodPut, redact(p.url), resp.status, resp.body)))
+			return fail(unknownOutcome(newHTTPError(http.MethodPut, p.url, resp)))
 		default:
-			return fail(newHTTPError(http.MethodPut, redact(p.url), resp.status, resp.body))
+			return fail(newHTTPError(http.MethodPut, p.url, resp))
 		}
 		if attempts >= e.s.maxAttempts {
 			return fail(ErrConflict)
 		}
 		if err := backoff.Sleep(ctx, e.s.conflictBackoff(attempts)); err != nil {
+			status = 0
 			return fail(err)
 		}
-		have = false
+		if resp.status != http.StatusNotFound {
+			have = false
+		}
 	}
+}
+
+// statusOf returns the status of the answer an error reports, or 0.
+func statusOf(err error) int {
+	var he *HTTPError
+	if errors.As(err, &he) {
+		return he.StatusCode
+	}
+	return 0
 }
 
 // lost reports whether status answers a conditional write that lost to
 // another writer, so the document must be read again: 409 and 412; for an
 // If-Match write also 428 (the server wants a fresher precondition) and 404
-// (its way of saying the document is gone). A 428 to a create that already
-// sent If-None-Match: * cannot be mended by reading again.
+// (its way of saying the document is gone, taken as such only when a read
+// agrees). A 428 to a create that already sent If-None-Match: * cannot be
+// mended by reading again.
 func lost(status int, ifMatch bool) bool {
 	switch status {
 	case http.StatusConflict, http.StatusPreconditionFailed:
@@ -197,11 +249,12 @@ func lost(status int, ifMatch bool) bool {
 
 // unknownOutcome marks the failure of a write that may have reached the
 // server and been applied: the client cannot tell, so it does not re-send.
+// A request that never left the process keeps its ErrNotSent.
 func unknownOutcome(err error) error {
-	if notSent(err) {
+	if errors.Is(err, ErrNotSent) {
 		return err
 	}
-	return fmt.Errorf("%w: %w", ErrOutcomeUnknown, err)
+	return wrap(ErrOutcomeUnknown, err)
 }
 
 // confirm finds the ETag of a write whose answer carried none (or a weak
@@ -231,9 +284,9 @@ func (e *engine) remove(ctx context.Context, u, ifMatch string) error {
 	case resp.status >= 200 && resp.status < 300:
 		return nil
 	case resp.status >= 500:
-		return unknownOutcome(newHTTPError(http.MethodDelete, redact(u), resp.status, resp.body))
+		return unknownOutcome(newHTTPError(http.MethodDelete, u, resp))
 	}
-	return newHTTPError(http.MethodDelete, redact(u), resp.status, resp.body)
+	return newHTTPError(http.MethodDelete, u, resp)
 }
 
 func errString(err error) string {

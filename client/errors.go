@@ -11,15 +11,23 @@ import (
 // Sentinel errors. Match them with errors.Is; the errors returned carry more
 // detail (*HTTPError, *WriteError) for errors.As.
 var (
-	// ErrConflict means every allowed attempt lost to another writer
-	// (409, 412 or 428 each time).
+	// ErrConflict means every allowed attempt of a write lost to another
+	// writer: each answer asked for a fresh read (see Options.MaxAttempts
+	// for which answers those are).
 	ErrConflict = errors.New("ifmatch: conflict: attempts exhausted")
-	// ErrNotFound means the document does not exist (404).
+	// ErrNotFound matches an *HTTPError with status 404: a 404 answer the
+	// call could not take as "absent". Get, Update and Save take a 404 to
+	// a read as an absent document and never return it for that; a write
+	// answered 404 although a re-read still finds the version it was based
+	// on returns it (a proxy or router that sends writes elsewhere), and
+	// Delete, DeleteContext and List return it when the server answers 404.
 	ErrNotFound = errors.New("ifmatch: not found")
 	// ErrPreconditionFailed means the server refused a conditional request
-	// because the document changed (412).
+	// because the document changed (412). Update and Save handle it
+	// themselves; Delete returns it for a stale ETag.
 	ErrPreconditionFailed = errors.New("ifmatch: precondition failed")
-	// ErrPreconditionRequired means the server wants a conditional request (428).
+	// ErrPreconditionRequired means the server wants a conditional request
+	// (428), or that Delete was called without an ETag.
 	ErrPreconditionRequired = errors.New("ifmatch: precondition required")
 	// ErrBadRequest means the server rejected the request as malformed (400).
 	ErrBadRequest = errors.New("ifmatch: bad request")
@@ -29,17 +37,29 @@ var (
 	ErrForbidden = errors.New("ifmatch: forbidden")
 	// ErrTooLarge means the server refused the document's size (413).
 	ErrTooLarge = errors.New("ifmatch: document too large")
+	// ErrRedirect means the server answered a write or a delete with a
+	// redirect (3xx). Writes never follow redirects, so nothing was
+	// written; the *HTTPError carries the status and the Location.
+	ErrRedirect = errors.New("ifmatch: redirected")
 	// ErrWeakETag means the server gave no strong ETag for the document after
 	// the allowed re-reads, so no conditional write could be made safely.
 	ErrWeakETag = errors.New("ifmatch: no strong ETag to send in If-Match")
+	// ErrInvalidETag means the server sent an ETag that cannot be sent
+	// back in an If-Match header (control characters, a list, "*"): the
+	// document is refused when it is read.
+	ErrInvalidETag = errors.New("ifmatch: invalid ETag")
 	// ErrDeleted means the document was deleted while a write was in progress
-	// and the DeletedPolicy is Fail.
+	// and Options.OnDeleted is FailDeleted.
 	ErrDeleted = errors.New("ifmatch: document deleted during the write")
 	// ErrOutcomeUnknown means a write may or may not have been applied: the
 	// connection failed after the request was sent, or the server answered
 	// 5xx. The client does not re-send such a write; read the document to
 	// learn what happened.
 	ErrOutcomeUnknown = errors.New("ifmatch: outcome of the write unknown")
+	// ErrNotSent means a request never left the process: it could not be
+	// built (a header value with control characters, an invalid URL) or
+	// the connection could not be opened. Nothing reached the server.
+	ErrNotSent = errors.New("ifmatch: request not sent")
 	// ErrNoMerge means Save needed the default merge for documents that have
 	// none (raw bytes that are not JSON): pass a merge.Func.
 	ErrNoMerge = errors.New("ifmatch: no default merge for this content type")
@@ -47,6 +67,43 @@ var (
 	// (for example, the server holds text that is not JSON for a JSON client).
 	ErrInvalidDocument = errors.New("ifmatch: invalid document")
 )
+
+// prefix starts the text of every error of this package.
+const prefix = "ifmatch: "
+
+// brief returns err's text without the package prefix, for an error that
+// wraps it and says the prefix once. Errors of this package that have a
+// shorter form inside another (HTTPError: without its URL) give that.
+func brief(err error) string {
+	if b, ok := err.(interface{ brief() string }); ok {
+		return b.brief()
+	}
+	return strings.TrimPrefix(err.Error(), prefix)
+}
+
+// wrapped is a condition (a sentinel) with its cause: it matches both, and
+// its text says the package prefix once.
+type wrapped struct {
+	kind, err error
+}
+
+func wrap(kind, err error) error { return &wrapped{kind: kind, err: err} }
+
+func (w *wrapped) Error() string   { return prefix + w.brief() }
+func (w *wrapped) brief() string   { return brief(w.kind) + ": " + brief(w.err) }
+func (w *wrapped) Unwrap() []error { return []error{w.kind, w.err} }
+
+// annotated is an error with a note that explains it.
+type annotated struct {
+	err  error
+	note string
+}
+
+func annotate(err error, note string) error { return &annotated{err: err, note: note} }
+
+func (a *annotated) Error() string { return prefix + a.brief() }
+func (a *annotated) brief() string { return brief(a.err) + " (" + a.note + ")" }
+func (a *annotated) Unwrap() error { return a.err }
 
 // maxExcerpt bounds the body text kept in an HTTPError.
 const maxExcerpt = 512
@@ -64,16 +121,35 @@ type HTTPError struct {
 	// Body is the start of the response body, at most 512 bytes, cut on a
 	// character boundary.
 	Body string
+	// Location is the Location header of a redirect (3xx), without user
+	// information; empty otherwise.
+	Location string
 }
 
-func newHTTPError(method, rawURL string, status int, body []byte) *HTTPError {
-	return &HTTPError{Method: method, URL: rawURL, StatusCode: status, Body: excerpt(body)}
+func newHTTPError(method, rawURL string, resp *response) *HTTPError {
+	e := &HTTPError{Method: method, URL: redact(rawURL), StatusCode: resp.status, Body: excerpt(resp.body)}
+	if resp.status >= 300 && resp.status < 400 {
+		e.Location = redact(resp.header.Get("Location"))
+	}
+	return e
 }
 
-// Error describes the exchange: method, URL, status and the body excerpt.
+// Error describes the exchange: method, URL, status, the Location of a
+// redirect and the body excerpt.
 func (e *HTTPError) Error() string {
+	return prefix + e.Method + " " + e.URL + ": " + e.outcome()
+}
+
+// brief is Error without the prefix and the URL, for a WriteError that
+// names the document itself.
+func (e *HTTPError) brief() string { return e.Method + ": " + e.outcome() }
+
+func (e *HTTPError) outcome() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "ifmatch: %s %s: %d %s", e.Method, e.URL, e.StatusCode, http.StatusText(e.StatusCode))
+	fmt.Fprintf(&b, "%d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Location != "" {
+		fmt.Fprintf(&b, " to %s", e.Location)
+	}
 	if e.Body != "" {
 		fmt.Fprintf(&b, ": %q", e.Body)
 	}
@@ -81,12 +157,16 @@ func (e *HTTPError) Error() string {
 }
 
 // Is maps the status code to the matching sentinel, so that
-// errors.Is(err, ErrNotFound) holds for a 404.
+// errors.Is(err, ErrNotFound) holds for a 404 and errors.Is(err,
+// ErrRedirect) for a 3xx.
 func (e *HTTPError) Is(target error) bool {
 	return statusSentinel(e.StatusCode) == target && target != nil
 }
 
 func statusSentinel(code int) error {
+	if code >= 300 && code < 400 {
+		return ErrRedirect
+	}
 	switch code {
 	case http.StatusBadRequest:
 		return ErrBadRequest
@@ -121,26 +201,40 @@ func excerpt(body []byte) string {
 	return strings.TrimSpace(strings.ToValidUTF8(string(body), "\uFFFD"))
 }
 
-// WriteError reports a write (Update, Save) that did not complete: what it was
-// writing, how many conditional writes it sent, the status of the last answer,
-// and why it stopped. Err is one of ErrConflict, ErrDeleted, ErrWeakETag, the
-// context's error, ErrOutcomeUnknown, a merge or edit error, or an *HTTPError.
+// WriteError reports a write (Update, Save) that did not complete: what it
+// was writing, how many conditional writes it sent, the status of the answer
+// that stopped it, and why it stopped. Err is one of ErrConflict, ErrDeleted,
+// ErrWeakETag, ErrInvalidETag, ErrNotSent, ErrOutcomeUnknown (wrapping the
+// cause), the context's error, a merge or edit error, or an *HTTPError.
 type WriteError struct {
-	Op         string // "update" or "save"
-	Resource   string // the document, in a form fit for logs
-	Attempts   int    // conditional writes sent
-	LastStatus int    // status of the last answer to a write; 0 if none came
-	Err        error
+	// Op is "update" or "save".
+	Op string
+	// Resource names the document, in a form fit for logs.
+	Resource string
+	// Attempts counts the conditional writes sent.
+	Attempts int
+	// Status is the status of the answer that stopped the call: the last
+	// lost write's for ErrConflict, the refusing answer's for an
+	// *HTTPError, a 5xx for ErrOutcomeUnknown. It is 0 when no answer
+	// stopped it: a network failure, an edit or merge error, the context.
+	Status int
+	// Err is why the write stopped.
+	Err error
 }
 
-// Error says what stopped the write, after how many attempts, and the last status.
+// Error names the document once and says why the write stopped, after how
+// many attempts, with the status that stopped it.
 func (e *WriteError) Error() string {
-	status := "none"
-	if e.LastStatus != 0 {
-		status = fmt.Sprintf("%d", e.LastStatus)
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s%s %s: stopped after %d attempt(s)", prefix, e.Op, e.Resource, e.Attempts)
+	if e.Status != 0 {
+		fmt.Fprintf(&b, ", status %d", e.Status)
 	}
-	return fmt.Sprintf("ifmatch: %s %s: stopped after %d attempt(s), last status %s: %v",
-		e.Op, e.Resource, e.Attempts, status, e.Err)
+	b.WriteString(": ")
+	if e.Err != nil {
+		b.WriteString(brief(e.Err))
+	}
+	return b.String()
 }
 
 // Unwrap returns the cause.

@@ -167,9 +167,6 @@ func resolve(o *Options) settings {
 	if s.waitMax < s.waitMin {
 		s.waitMax = s.waitMin
 	}
-	if s.contentType == "" {
-		s.contentType = "application/octet-stream"
-	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}

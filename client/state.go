@@ -25,6 +25,8 @@ type Doc[T any] struct {
 	// ContentType is the document's Content-Type.
 	ContentType string
 	// LastModified is the server's Last-Modified time, zero if not given.
+	// HTTP dates have whole-second precision: the stored time may be up to
+	// a second later (see StateClient.List for "changed since").
 	LastModified time.Time
 	// Raw is the document's bytes as read. For a typed client it holds
 	// members T does not declare; Save uses it so that they survive.
@@ -78,13 +80,21 @@ type Result[T any] struct {
 }
 
 // StateClient reads and writes documents of the xAPI State Resource of one
-// LRS. T is any JSON-serialisable type, or []byte for raw documents of any
-// content type. A StateClient is safe for concurrent use. Make one with
+// LRS. A StateClient is safe for concurrent use. Make one with
 // NewStateClient; the zero value is not usable.
 //
-// A typed client never drops what T does not declare: it writes the
-// difference between T as read and T as changed onto the raw document, so
-// members written by other applications survive.
+// T is either a raw type or a JSON type. Raw types are those whose values
+// are the document's bytes: []byte, json.RawMessage, and any other slice of
+// bytes (type Blob []byte) that has no JSON or text encoding of its own;
+// they handle documents of any content type (see Options.ContentType), and
+// package merge treats them the same way. Every other T is encoded as JSON.
+//
+// A JSON client never drops what T does not declare: it reads only the
+// members T declares, by their exact names (unlike encoding/json, which
+// ignores case), and writes the difference between T as read and T as
+// changed onto the stored document with merge.Apply, element by element
+// inside arrays. Members written by other applications, at any depth, and
+// the exact text of numbers the change did not touch survive.
 type StateClient[T any] struct {
 	endpoint string // <lrs>/activities/state
 	eng      *engine
@@ -93,22 +103,38 @@ type StateClient[T any] struct {
 
 // NewStateClient returns a client of the LRS at endpoint, the xAPI base URL
 // (for example "https://lrs.example.com/xapi"). opts may be nil.
+//
+// Credentials written into the endpoint ("https://key:secret@lrs/xapi", as
+// many LRSs print it) are sent as HTTP Basic credentials unless
+// opts.Username is set, and are removed from every URL the client builds,
+// so that they appear in no error and no log.
 func NewStateClient[T any](endpoint string, opts *Options) (*StateClient[T], error) {
 	u, err := url.Parse(endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("ifmatch: endpoint %q is not an absolute http(s) URL", redact(endpoint))
 	}
-	u.RawQuery, u.Fragment = "", ""
+	u.RawQuery, u.Fragment, u.ForceQuery = "", "", false
 	s := resolve(opts)
+	if u.User != nil {
+		if s.username == "" {
+			s.username = u.User.Username()
+			s.password, _ = u.User.Password()
+		}
+		u.User = nil
+	}
 	if !statedoc.Accepts(statedoc.Version103, s.version) && !statedoc.Accepts(statedoc.Version200, s.version) {
 		return nil, fmt.Errorf("ifmatch: xAPI version %q is neither 1.0.x nor 2.0.x", s.version)
+	}
+	cd, err := newCodec[T](s)
+	if err != nil {
+		return nil, err
 	}
 	header := http.Header{}
 	header.Set(statedoc.HeaderVersion, s.version)
 	return &StateClient[T]{
 		endpoint: strings.TrimSuffix(u.String(), "/") + "/activities/state",
 		eng:      &engine{tr: newTransport(s, header), s: s},
-		codec:    newCodec[T](s),
+		codec:    cd,
 	}, nil
 }
 
@@ -154,17 +180,19 @@ func (c *StateClient[T]) doc(s snapshot) (Doc[T], error) {
 
 // Update applies edit to the document at key and writes it back with
 // If-Match (If-None-Match: * when it does not exist yet; edit then receives
-// the zero value). When another writer wins first (409, 412 or 428), Update
-// reads the new version and replays edit on it, so edit must compute its
-// change from its argument alone and may run several times. An edit that
-// leaves the document as it was sends nothing (Outcome Unchanged). An error
-// from edit stops Update and is returned inside a *WriteError.
+// the zero value). When another writer wins first (an answer that asks for
+// a fresh read: see Options.MaxAttempts), Update reads the new version and
+// replays edit on it, so edit must compute its change from its argument
+// alone and may run several times. An edit that leaves the document as it
+// was sends nothing (Outcome Unchanged); so does an edit that returns the
+// zero value for an absent document, which stays absent (Exists false). An
+// error from edit stops Update and is returned inside a *WriteError.
 func (c *StateClient[T]) Update(ctx context.Context, key statedoc.Key, edit func(T) (T, error)) (Result[T], error) {
 	u, err := c.keyURL(key)
 	if err != nil {
 		return Result[T]{}, err
 	}
-	step := func(cur snapshot) ([]byte, string, error) {
+	step := func(cur snapshot) (*draft, error) {
 		var (
 			v    T
 			from []byte
@@ -172,23 +200,29 @@ func (c *StateClient[T]) Update(ctx context.Context, key statedoc.Key, edit func
 		if cur.exists {
 			var err error
 			if v, err = c.codec.decode(cur.body); err != nil {
-				return nil, "", err
+				return nil, err
 			}
 			// Encoded before edit runs: edit may change maps and slices in place.
 			if from, err = c.codec.encode(v); err != nil {
-				return nil, "", err
+				return nil, err
 			}
 		}
 		nv, err := edit(v)
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		to, err := c.codec.encode(nv)
 		if err != nil {
-			return nil, "", err
+			return nil, err
+		}
+		if !cur.exists && c.codec.empty(to) {
+			return nil, nil
 		}
 		body, err := c.codec.apply(from, to, cur)
-		return body, c.codec.contentType(cur), err
+		if err != nil {
+			return nil, err
+		}
+		return &draft{body: body, contentType: c.codec.contentType(cur)}, nil
 	}
 	w, err := c.eng.write(ctx, plan{op: "update", url: u, resource: key.String(), step: step, same: c.codec.same})
 	if err != nil {
@@ -202,13 +236,19 @@ func (c *StateClient[T]) Update(ctx context.Context, key statedoc.Key, edit func
 // first, Save reads their version (theirs), merges with m(base, ours,
 // theirs) and tries again conditionally; the next round's base is the
 // version it merged onto. When ours equals base, Save sends nothing and
-// returns base as an Unchanged result. A nil m is the default field union (merge.JSON with
-// zero Options: changes of both sides kept, ours winning a field both
-// changed); use merge.LastWriteWins to overwrite on purpose. A merge error
-// stops Save, and nothing is written.
+// returns base as an Unchanged result; so it does when base is absent and
+// ours is the zero value (the document stays absent). A nil m is the
+// default merge (merge.JSON with zero Options: changes of both sides kept,
+// arrays merged element by element, ours winning a value both changed
+// differently); use merge.LastWriteWins to overwrite on purpose. A merge
+// error stops Save, and nothing is written.
 //
 // For a typed client, members of the stored document that T does not
 // declare survive every merge, last-write-wins included.
+//
+// To create a document that holds the zero value on purpose, write its
+// bytes with a raw client (StateClient[json.RawMessage]): only an empty
+// byte slice counts as "nothing" there.
 func (c *StateClient[T]) Save(ctx context.Context, key statedoc.Key, base Doc[T], ours T, m merge.Func[T]) (Result[T], error) {
 	u, err := c.keyURL(key)
 	if err != nil {
@@ -240,6 +280,9 @@ func (c *StateClient[T]) Save(ctx context.Context, key statedoc.Key, base Doc[T]
 	if err != nil {
 		return Result[T]{}, err
 	}
+	if !base.Exists && c.codec.empty(to) {
+		return Result[T]{Doc: Doc[T]{ETag: base.ETag, ContentType: base.ContentType, LastModified: base.LastModified}, Outcome: Unchanged}, nil
+	}
 	oursBody, err := c.codec.apply(from, to, b)
 	if err != nil {
 		return Result[T]{}, err
@@ -247,35 +290,36 @@ func (c *StateClient[T]) Save(ctx context.Context, key statedoc.Key, base Doc[T]
 	o := snapshot{exists: true, body: oursBody, contentType: c.codec.contentType(b)}
 
 	var report *merge.Report
-	step := func(cur snapshot) ([]byte, string, error) {
+	step := func(cur snapshot) (*draft, error) {
 		switch {
 		case sameVersion(cur, b):
 			// Ours was made on this very version.
-			return o.body, o.contentType, nil
+			return &draft{body: o.body, contentType: o.contentType}, nil
 		case !cur.exists:
 			// The document was deleted: ours recreates it, without what
 			// it only carried over from the deleted version.
 			body, err := c.codec.recreate(b, o)
 			if err != nil {
-				return nil, "", err
+				return nil, err
 			}
 			b = cur
 			o = snapshot{exists: true, body: body, contentType: o.contentType}
-			return o.body, o.contentType, nil
+			return &draft{body: o.body, contentType: o.contentType}, nil
 		}
 		merged, rep, err := c.merge(b, o, cur, m)
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		if rep != nil {
 			if report == nil {
 				report = &merge.Report{}
 			}
 			report.Decisions = append(report.Decisions, rep.Decisions...)
+			report.Omitted += rep.Omitted
 		}
 		b = cur
 		o = snapshot{exists: true, body: merged, contentType: c.codec.contentType(cur)}
-		return o.body, o.contentType, nil
+		return &draft{body: o.body, contentType: o.contentType}, nil
 	}
 	w, err := c.eng.write(ctx, plan{op: "save", url: u, resource: key.String(), start: &b, step: step, same: c.codec.same})
 	if err != nil {
@@ -331,8 +375,11 @@ func (c *StateClient[T]) result(w written, report *merge.Report) (Result[T], err
 
 // Delete deletes the document at key if its current ETag is etag, as
 // returned by Get or a write. etag "*" deletes whatever version exists.
-// A stale etag gives an error matching ErrPreconditionFailed; an empty one
-// ErrPreconditionRequired, and a weak one ErrWeakETag, without a request.
+// A stale etag gives an error matching ErrPreconditionFailed, and an absent
+// document one matching ErrNotFound (or ErrPreconditionFailed, as the
+// server decides). Without a request, an empty etag gives
+// ErrPreconditionRequired, a weak one ErrWeakETag and one that cannot be
+// sent as a header value ErrInvalidETag.
 func (c *StateClient[T]) Delete(ctx context.Context, key statedoc.Key, etagValue string) error {
 	u, err := c.keyURL(key)
 	if err != nil {
@@ -341,8 +388,11 @@ func (c *StateClient[T]) Delete(ctx context.Context, key statedoc.Key, etagValue
 	switch {
 	case strings.TrimSpace(etagValue) == "":
 		return fmt.Errorf("%w: Delete of %s needs an ETag (or \"*\")", ErrPreconditionRequired, key)
+	case etagValue == "*":
 	case etag.IsWeak(etagValue):
 		return fmt.Errorf("%w: Delete of %s with %s", ErrWeakETag, key, etagValue)
+	case !etag.Usable(etagValue):
+		return fmt.Errorf("%w: Delete of %s with %q", ErrInvalidETag, key, etagValue)
 	}
 	return c.eng.remove(ctx, u, etagValue)
 }
@@ -363,6 +413,12 @@ func (c *StateClient[T]) DeleteContext(ctx context.Context, scope statedoc.Conte
 // List returns the stateIds stored in scope (without a Registration: of
 // every registration). A non-zero since keeps only the documents stored
 // strictly after it.
+//
+// To find the documents changed since a read, pass that read's
+// Doc.LastModified: HTTP dates have whole-second precision, so it is at
+// most the stored time, and nothing written after the read is missed —
+// though the document read may be listed too when it was stored within
+// that second.
 func (c *StateClient[T]) List(ctx context.Context, scope statedoc.Context, since time.Time) ([]string, error) {
 	q, err := scope.Query()
 	if err != nil {
@@ -377,7 +433,7 @@ func (c *StateClient[T]) List(ctx context.Context, scope statedoc.Context, since
 		return nil, err
 	}
 	if resp.status != http.StatusOK {
-		return nil, newHTTPError(http.MethodGet, redact(u), resp.status, resp.body)
+		return nil, newHTTPError(http.MethodGet, u, resp)
 	}
 	var ids []string
 	if err := json.Unmarshal(resp.body, &ids); err != nil {

@@ -151,10 +151,10 @@ func TestUpdateLoop(t *testing.T) {
 			},
 		},
 		{
-			name: "404 to an If-Match write: the document is gone, read again", initial: `{"page":1}`,
+			name: "404 to an If-Match write that a read contradicts is an error", initial: `{"page":1}`,
 			scripts: []statedoctest.Script{{Method: http.MethodPut, Status: http.StatusNotFound}},
-			outcome: client.Updated, attempts: 2, final: `{"page":2}`,
-			log: []string{"GET -> 200", "PUT If-Match -> 404", "GET -> 200", "PUT If-Match -> 204"},
+			wantErr: client.ErrNotFound, attempts: 1, status: 404, final: `{"page":1}`,
+			log: []string{"GET -> 200", "PUT If-Match -> 404", "GET -> 200"},
 		},
 		{
 			name:    "428 to a create cannot be mended by reading again",
@@ -163,11 +163,10 @@ func TestUpdateLoop(t *testing.T) {
 			log: []string{"GET -> 404", "PUT If-None-Match:* -> 428"},
 		},
 		{
-			name: "an ETag of * is never sent back", initial: `{"page":1}`,
+			name: "an ETag of * is refused when read", initial: `{"page":1}`,
 			scripts: []statedoctest.Script{{Method: http.MethodGet, Header: http.Header{"Etag": {`*`}}, Times: 100}},
-			opts:    client.Options{WeakETagRereads: 1},
-			wantErr: client.ErrWeakETag, final: `{"page":1}`,
-			log: []string{"GET -> 200", "GET -> 200"},
+			wantErr: client.ErrInvalidETag, final: `{"page":1}`,
+			log: []string{"GET -> 200"},
 		},
 		{
 			name: "weak ETag is never sent; re-read until strong", initial: `{"page":1}`,
@@ -203,7 +202,7 @@ func TestUpdateLoop(t *testing.T) {
 		{
 			name: "403 on the read is not retried", initial: `{"page":1}`,
 			scripts: []statedoctest.Script{{Method: http.MethodGet, Status: http.StatusForbidden}},
-			wantErr: client.ErrForbidden, final: `{"page":1}`,
+			wantErr: client.ErrForbidden, status: 403, final: `{"page":1}`,
 			log: []string{"GET -> 403"},
 		},
 		{
@@ -243,7 +242,7 @@ func TestUpdateLoop(t *testing.T) {
 				var we *client.WriteError
 				require.ErrorAs(t, err, &we)
 				assert.Equal(t, tt.attempts, we.Attempts)
-				assert.Equal(t, tt.status, we.LastStatus)
+				assert.Equal(t, tt.status, we.Status)
 				assert.Contains(t, err.Error(), fmt.Sprintf("after %d attempt(s)", tt.attempts))
 				if tt.status >= 400 && tt.status != http.StatusPreconditionFailed {
 					var he *client.HTTPError

@@ -65,7 +65,10 @@ func newTransport(s settings, header http.Header) *transport {
 
 // keepIdle returns a copy of hc whose CloseIdleConnections does nothing:
 // retryablehttp calls it after every failed request, and it must not empty
-// the connection pool the caller's client shares with the rest of the process.
+// the connection pool the caller's client shares with the rest of the
+// process. The copy never follows a redirect of a request that is not a
+// read: net/http would re-send a PUT answered 301, 302 or 303 as a GET and
+// return that GET's answer as the PUT's. Reads follow redirects as hc does.
 func keepIdle(hc *http.Client) *http.Client {
 	c := *hc
 	rt := c.Transport
@@ -73,6 +76,19 @@ func keepIdle(hc *http.Client) *http.Client {
 		rt = http.DefaultTransport
 	}
 	c.Transport = roundTripperOnly{rt}
+	follow := hc.CheckRedirect
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if m := via[0].Method; m != http.MethodGet && m != http.MethodHead {
+			return http.ErrUseLastResponse
+		}
+		if follow != nil {
+			return follow(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
 	return &c
 }
 
@@ -202,12 +218,17 @@ func (t *transport) send(ctx context.Context, method, u string, header http.Head
 	}
 	req, err := retryablehttp.NewRequestWithContext(context.WithValue(ctx, safeKey{}, safe), method, u, raw)
 	if err != nil {
-		return nil, fmt.Errorf("ifmatch: build %s request for %s: %w", method, redact(u), err)
+		return nil, wrap(ErrNotSent, fmt.Errorf("build %s request for %s: %w", method, redact(u), err))
 	}
 	for k, vs := range t.header {
 		req.Header[k] = vs
 	}
 	for k, vs := range header {
+		for _, v := range vs {
+			if !headerSafe(v) {
+				return nil, wrap(ErrNotSent, fmt.Errorf("%s %s: header %s holds %q, which is not a valid header value", method, redact(u), k, v))
+			}
+		}
 		req.Header[k] = vs
 	}
 	if t.username != "" {
@@ -218,7 +239,11 @@ func (t *transport) send(ctx context.Context, method, u string, header http.Head
 		if resp != nil {
 			resp.Body.Close()
 		}
-		return nil, fmt.Errorf("ifmatch: %s %s: %w", method, redact(u), err)
+		err = fmt.Errorf("%s %s: %w", method, redact(u), scrub(err))
+		if notSent(err) {
+			return nil, wrap(ErrNotSent, err)
+		}
+		return nil, err
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
@@ -233,6 +258,28 @@ func (t *transport) send(ctx context.Context, method, u string, header http.Head
 		return nil, fmt.Errorf("ifmatch: %s %s: response body larger than %d bytes", method, redact(u), maxBody)
 	}
 	return &response{status: resp.StatusCode, header: resp.Header, body: data}, nil
+}
+
+// headerSafe reports whether v can be sent as a header value: no control
+// characters other than horizontal tab.
+func headerSafe(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < 0x20 && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// scrub removes user information from the URL of a *url.Error, which
+// net/http fills from the request (a redirect's Location may carry some).
+// The error belongs to this request alone, so it is changed in place.
+func scrub(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		ue.URL = redact(ue.URL)
+	}
+	return err
 }
 
 // redact removes user information (name and password) from a URL for errors

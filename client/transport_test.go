@@ -67,7 +67,7 @@ func TestDroppedConnection(t *testing.T) {
 		var we *client.WriteError
 		require.ErrorAs(t, err, &we)
 		assert.Equal(t, 1, we.Attempts)
-		assert.Equal(t, 0, we.LastStatus, "no answer came")
+		assert.Equal(t, 0, we.Status, "no answer came")
 		assert.Equal(t, int32(1), ds.puts.Load(), "the write whose outcome is unknown was sent once")
 	})
 }
