@@ -119,7 +119,7 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 		have     bool
 		seen     bool // the document existed at some point of this write
 		attempts int
-		status   int       // status of the answer that stopped the call
+		status   int // status of the answer that stopped the call
 	)
 	fail := func(err error) (written, error) {
 		return written{}, &WriteError{Op: p.op, Resource: p.resource, Attempts: attempts, Status: status, Err: err}
