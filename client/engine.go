@@ -170,6 +170,7 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 			header.Set("If-None-Match", "*")
 		}
 		attempts++
+		status = 0
 		resp, err := e.tr.do(ctx, http.MethodPut, p.url, header, next.body, false)
 		if err != nil {
 			return fail(unknownOutcome(err))

@@ -218,7 +218,7 @@ func (t *transport) send(ctx context.Context, method, u string, header http.Head
 	}
 	req, err := retryablehttp.NewRequestWithContext(context.WithValue(ctx, safeKey{}, safe), method, u, raw)
 	if err != nil {
-		return nil, wrap(ErrNotSent, fmt.Errorf("build %s request for %s: %w", method, redact(u), err))
+		return nil, wrap(ErrNotSent, &requestError{method: method, url: redact(u), err: err})
 	}
 	for k, vs := range t.header {
 		req.Header[k] = vs
@@ -226,7 +226,8 @@ func (t *transport) send(ctx context.Context, method, u string, header http.Head
 	for k, vs := range header {
 		for _, v := range vs {
 			if !headerSafe(v) {
-				return nil, wrap(ErrNotSent, fmt.Errorf("%s %s: header %s holds %q, which is not a valid header value", method, redact(u), k, v))
+				return nil, wrap(ErrNotSent, &requestError{method: method, url: redact(u),
+					err: fmt.Errorf("header %s holds %q, which is not a valid header value", k, v)})
 			}
 		}
 		req.Header[k] = vs
@@ -239,7 +240,7 @@ func (t *transport) send(ctx context.Context, method, u string, header http.Head
 		if resp != nil {
 			resp.Body.Close()
 		}
-		err = fmt.Errorf("%s %s: %w", method, redact(u), scrub(err))
+		err = &requestError{method: method, url: redact(u), err: scrub(err)}
 		if notSent(err) {
 			return nil, wrap(ErrNotSent, err)
 		}
@@ -258,6 +259,26 @@ func (t *transport) send(ctx context.Context, method, u string, header http.Head
 		return nil, fmt.Errorf("ifmatch: %s %s: response body larger than %d bytes", method, redact(u), maxBody)
 	}
 	return &response{status: resp.StatusCode, header: resp.Header, body: data}, nil
+}
+
+// requestError is a request that got no answer: it names the request
+// once, however the cause names it.
+type requestError struct {
+	method, url string
+	err         error
+}
+
+func (e *requestError) Error() string { return prefix + e.method + " " + e.url + ": " + e.cause() }
+func (e *requestError) brief() string { return e.method + ": " + e.cause() }
+func (e *requestError) Unwrap() error { return e.err }
+
+// cause is the error without the request a *url.Error repeats.
+func (e *requestError) cause() string {
+	var ue *url.Error
+	if errors.As(e.err, &ue) && ue.Err != nil {
+		return ue.Err.Error()
+	}
+	return e.err.Error()
 }
 
 // headerSafe reports whether v can be sent as a header value: no control

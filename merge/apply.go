@@ -18,8 +18,10 @@ const applyBudget = 20_000_000
 //     for byte: its undeclared members, its elements and its number texts.
 //   - Objects: members to sets take to's value, applied recursively onto
 //     doc's member; members from has and to lacks are removed; members of
-//     doc that from does not have are kept where they are; members only to
-//     has are added at the end, in to's order.
+//     doc that from does not have are kept where they are; members doc
+//     lacks are added at the end, in to's order, when the change set them
+//     (a member from shows with the same value, such as a field's zero
+//     value, is not added).
 //   - Arrays: the elements of from and doc correspond by position (from is
 //     doc seen through the type). The elements of from and to are aligned
 //     by a diff of their values, never by position, so an element inserted
@@ -109,10 +111,19 @@ func (a *applier) object(f, t, d *node) *node {
 		}
 	}
 	for i, k := range t.keys {
-		if !d.has(k) {
-			keys = append(keys, k)
-			vals = append(vals, t.kids[i])
+		if d.has(k) {
+			continue
 		}
+		// A member doc lacks is added only if the change set it: a view
+		// that shows an absent member (a field's zero value) and left it
+		// alone adds nothing.
+		if f != nil {
+			if fv := f.member(k); fv != nil && equal(fv, t.kids[i]) {
+				continue
+			}
+		}
+		keys = append(keys, k)
+		vals = append(vals, t.kids[i])
 	}
 	return newObject(keys, vals)
 }

@@ -163,12 +163,14 @@ func TestApplyOutOfBudget(t *testing.T) {
 	assert.EqualValues(t, -8, out[8]["v"])
 }
 
-// viewOf drops, recursively, every member whose name starts with "x" and
-// rewrites numbers through float64, as a typed value would see doc.
+// viewOf drops, recursively, every member whose name starts with "x",
+// shows a member "zero" that every object has in the view (a field's zero
+// value) and rewrites numbers through float64, as a typed value would see
+// doc.
 func viewOf(v any) any {
 	switch v := v.(type) {
 	case map[string]any:
-		out := map[string]any{}
+		out := map[string]any{"zero": 0.0}
 		for k, e := range v {
 			if !strings.HasPrefix(k, "x") {
 				out[k] = viewOf(e)
@@ -203,7 +205,18 @@ func editLeaves(view, doc any, r *rand.Rand, fresh *int) (any, any) {
 			nd[k] = e
 		}
 		for k, e := range v {
-			nv[k], nd[k] = editLeaves(e, d[k], r, fresh)
+			if dv, ok := d[k]; ok {
+				nv[k], nd[k] = editLeaves(e, dv, r, fresh)
+				continue
+			}
+			// Shown by the view only: the stored document gains it
+			// when the edit sets it.
+			nv[k] = e
+			if r.IntN(3) == 0 {
+				*fresh++
+				nv[k] = fmt.Sprintf("fresh-%d", *fresh)
+				nd[k] = nv[k]
+			}
 		}
 		return nv, nd
 	case []any:
