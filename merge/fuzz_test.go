@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -388,18 +389,21 @@ func FuzzResolvers(f *testing.F) {
 
 		// Sum, Max, Min, SetUnion (as a set), Text and Fail do not care
 		// which side is ours. Nested "/x/u" arrays keep their order, so
-		// they are compared only through the top-level check.
+		// they are compared as sets too.
 		r1, _, err1 := JSON(base, ours, theirs, opts)
 		r2, _, err2 := mirrorJSON(t, base, ours, theirs, opts)
 		nested := map[string]bool{}
 		if err1 == nil && err2 == nil {
 			for _, r := range [][]byte{r1, r2} {
 				n, _ := parse(r)
-				if n.kind == kindObject {
-					for i, k := range n.keys {
-						if n.kids[i].kind == kindObject {
-							nested["/"+escapeSegment(k)+"/u"] = true
-						}
+				for i, kid := range n.kids {
+					if kid.kind != kindObject {
+						continue
+					}
+					if n.kind == kindObject {
+						nested["/"+escapeSegment(n.keys[i])+"/u"] = true
+					} else {
+						nested["/"+strconv.Itoa(i)+"/u"] = true // an element of an array
 					}
 				}
 			}
