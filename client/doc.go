@@ -3,21 +3,33 @@
 //
 // Every write is conditional: If-Match with the ETag of the version the change
 // was made on, or If-None-Match: * to create. When another writer wins first
-// (409, 412 or 428), the client reads the new version, brings its change onto
-// it and tries again, with full-jitter backoff and a bound on the attempts.
-// A change comes in one of two forms:
+// (409 or 412; see Options.MaxAttempts for 428 and 404), the client reads the
+// new version, brings its change onto it and tries again, with full-jitter
+// backoff and a bound on the attempts. A change comes in one of two forms:
 //
 //   - Update takes it as a function of the current value (increment a counter,
 //     tick a box) and replays the function on each new version.
 //   - Save takes it as a finished document made from a base version (an
 //     authoring tool that edited offline) and three-way merges base, ours and
-//     theirs with a merge.Func; nil means the default field union of package merge.
+//     theirs with a merge.Func; nil means the default merge of package merge
+//     (member by member, arrays element by element).
 //
 // StateClient speaks the xAPI State Resource of a Learning Record Store
 // (package statedoc gives the key of a document). A typed StateClient[T]
-// applies the changes made to a T onto the raw JSON document, so members
-// written by other applications and unknown to T survive every write.
-// StateClient[[]byte] handles documents of any content type as raw bytes.
+// reads only the members T declares, by their exact names, and applies the
+// changes made to a T onto the stored JSON document (merge.Apply), so
+// members written by other applications and unknown to T survive every
+// write, at any depth, inside arrays too. Raw types ([]byte,
+// json.RawMessage, type Blob []byte) handle documents of any content type
+// as bytes.
+//
+// # What the guarantee rests on
+//
+// No update is lost as long as the server checks the precondition and
+// writes atomically: two writes carrying the same If-Match must not both
+// succeed. A server (or a proxy in front of it) that ignores or strips
+// If-Match lets concurrent writers overwrite each other whatever the client
+// does.
 //
 // # The loop
 //
@@ -25,22 +37,37 @@
 // document, skips the write if nothing changed, and PUTs it with the ETag
 // exactly as received. A weak ETag cannot match If-Match, so the client reads
 // again a bounded number of times for a strong one and otherwise fails with
-// ErrWeakETag. A 2xx answer without an ETag is followed by a read-back that
-// keeps the ETag only if the stored bytes are those written. If the document
-// is deleted mid-loop, Options.OnDeleted decides: recreate it, or fail with
-// ErrDeleted.
+// ErrWeakETag; an ETag that could not be sent back as a header value is
+// refused when read (ErrInvalidETag). A 2xx answer without an ETag is
+// followed by a read-back that keeps the ETag only if the stored bytes are
+// those written. If the document is deleted mid-loop, Options.OnDeleted
+// decides: recreate it, or fail with ErrDeleted. A change that leaves the
+// document as it was, or leaves an absent document at T's zero value, sends
+// nothing.
+//
+// Only the server's answer makes a write done: writes and deletes never
+// follow redirects (ErrRedirect), and a 404 to an If-Match write counts as
+// "deleted" only when a read agrees.
 //
 // Transport failures are kept apart from conflicts: reads are re-sent after
 // network errors, 429 and 5xx, but a conditional write whose outcome is
 // unknown (a dropped connection, a 5xx) is never re-sent blindly; it fails
-// with the error, and the caller decides.
+// with ErrOutcomeUnknown, and the caller decides. A request that never left
+// the process fails with ErrNotSent instead.
+//
+// # Credentials
+//
+// Basic credentials come from Options or from the endpoint URL
+// ("https://key:secret@lrs/xapi"); they are stripped from every URL the
+// client builds and appear in no error and no log line.
 //
 // # Errors
 //
 // Match errors with errors.Is and errors.As: sentinels (ErrConflict,
 // ErrNotFound, ErrPreconditionFailed, ...) for conditions, *HTTPError for an
-// answer the client could not use (method, URL, status, body excerpt; never
-// credentials), and *WriteError for a write that stopped (attempts made, last
-// status, cause). Invalid keys give errors matching statedoc.ErrInvalid;
-// merge conflicts under a failing policy match merge.ErrConflict.
+// answer the client could not use (method, URL, status, Location of a
+// redirect, body excerpt; never credentials), and *WriteError for a write
+// that stopped (the document, attempts made, the status that stopped it,
+// cause). Invalid keys give errors matching statedoc.ErrInvalid; merge
+// conflicts under a failing policy match merge.ErrConflict.
 package client

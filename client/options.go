@@ -14,6 +14,8 @@ import (
 type Options struct {
 	// HTTPClient sends the requests. Nil means http.DefaultClient. Its timeouts
 	// apply per request; the context given to each call bounds the whole call.
+	// Reads follow redirects as its CheckRedirect says; writes and deletes
+	// never do (a 3xx answer is an error matching ErrRedirect).
 	HTTPClient *http.Client
 
 	// Version is the X-Experience-API-Version header sent on every request to an
@@ -21,13 +23,19 @@ type Options struct {
 	Version string
 
 	// Username and Password are sent as HTTP Basic credentials when Username is
-	// not empty. They never appear in errors or logs.
+	// not empty. Empty means the user information of the endpoint URL, if
+	// any. They never appear in errors or logs.
 	Username string
 	Password string
 
-	// MaxAttempts bounds the conditional writes of one Update or Save. When it is
-	// reached after a 409, 412 or 428, the call fails with ErrConflict.
-	// Zero or a negative value means 10.
+	// MaxAttempts bounds the conditional writes of one Update or Save. A
+	// write is lost, and the document read again for another attempt, when
+	// it is answered 409 or 412; an If-Match write also when answered 428
+	// (the server wants a fresher precondition) or 404 (taken as "deleted"
+	// only when the read agrees; otherwise the call fails with the 404). A
+	// create (If-None-Match: *) answered 428 fails at once: reading again
+	// cannot mend it. When the bound is reached the call fails with
+	// ErrConflict. Zero or a negative value means 10.
 	MaxAttempts int
 
 	// ConflictBackoff gives the wait after the n-th lost write (n counts from 1)
@@ -63,10 +71,14 @@ type Options struct {
 	TransportWaitMin time.Duration
 	TransportWaitMax time.Duration
 
-	// ContentType is the Content-Type of documents created by a client of raw
-	// bytes (StateClient[[]byte]) when no existing document gives one.
-	// Empty means "application/octet-stream". JSON clients always send
-	// "application/json".
+	// ContentType is the Content-Type of documents written by a client of a
+	// raw type (StateClient[[]byte], json.RawMessage, type Blob []byte)
+	// when no existing document gives one. Empty means "application/json"
+	// for json.RawMessage and "application/octet-stream" for the others —
+	// even when the bytes happen to be JSON, so that Save's default merge,
+	// which needs JSON on both sides, refuses them with ErrNoMerge; set
+	// "application/json" (or use json.RawMessage) for raw JSON documents.
+	// JSON clients always send "application/json".
 	ContentType string
 
 	// Logger receives one debug record per request and per decision of the loop.
