@@ -72,11 +72,15 @@ func (r *sideRun) take() {
 // after its last hunk: the elements in between were kept in place.
 func (r *sideRun) at(b int) int { return r.s + b - r.b }
 
-// array merges three arrays element by element, when ours and theirs
-// changed base differently and no resolver claims the array's path. A
-// base that is absent or null counts as an empty array. It reports false,
-// having recorded nothing, when the work budget runs out before the
-// diffs are done; the array is then merged as one value.
+// array merges three arrays element by element, when no resolver claims
+// the array's path. A base that is absent or null counts as an empty
+// array. It reports false, having recorded nothing, when the work budget
+// runs out before the diffs are done; the array is then merged as one
+// value.
+//
+// An array only one side changed, or both the same way, takes that
+// change whole, as the merge table says; the elements' ids tell, so the
+// values are compared once, within the budget, however deep they nest.
 //
 // Both sides are diffed against base, with elements compared as JSON
 // values. Elements both sides kept in place stay. The changes in between
@@ -130,6 +134,21 @@ func (m *merger) array(base, ours, theirs *node) (*node, bool, error) {
 	}
 	if len(m.canonBuf) > 1<<16 {
 		m.canonBuf = nil // do not keep a large buffer for the rest of the merge
+	}
+	isArray := base != nil && base.kind == kindArray
+	oursChanged, theirsChanged := !isArray || !sameIDs(bi, oi), !isArray || !sameIDs(bi, ti)
+	switch {
+	case !oursChanged && !theirsChanged:
+		return theirs, true, nil
+	case !oursChanged:
+		m.record(base, ours, theirs, theirs, RuleTheirsOnly)
+		return theirs, true, nil
+	case !theirsChanged:
+		m.record(base, ours, theirs, ours, RuleOursOnly)
+		return ours, true, nil
+	case sameIDs(oi, ti):
+		m.record(base, ours, theirs, theirs, RuleSame)
+		return theirs, true, nil
 	}
 	mo, ok := lcs(bi, oi, &m.arrayBudget)
 	if !ok || !slideLeft(bi, oi, mo, &m.arrayBudget) {

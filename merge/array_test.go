@@ -349,7 +349,7 @@ func TestJSONArrayBudget(t *testing.T) {
 // entirely: the diffs run out of budget and the arrays conflict as whole
 // values, without stalling.
 func TestJSONArrayLargeUnrelated(t *testing.T) {
-	const n = 200_000
+	const n = 50_000
 	mk := func(prefix string) []byte {
 		var b strings.Builder
 		b.WriteString(`{"t":[`)
@@ -384,10 +384,21 @@ func TestJSONArrayDeepNesting(t *testing.T) {
 	deep := func(leaf string) []byte {
 		return []byte(strings.Repeat("[", maxDepth-1) + leaf + strings.Repeat("]", maxDepth-1))
 	}
-	for _, p := range []Policy{Ours, Fail} {
+	tests := []struct {
+		name               string
+		base, ours, theirs string
+		policy             Policy
+	}{
+		{name: "insertions", base: "1", ours: "1,2", theirs: "0,1"},
+		{name: "insertions, fail", base: "1", ours: "1,2", theirs: "0,1", policy: Fail},
+		{name: "texts of one length", base: "1", ours: "2", theirs: "3"},
+		{name: "texts of one length, fail", base: "1", ours: "2", theirs: "3", policy: Fail},
+	}
+	for _, tt := range tests {
+		p := tt.policy
 		var err error
 		var rep *Report
-		require.NotPanics(t, func() { _, rep, err = JSON(deep("1"), deep("1,2"), deep("0,1"), &Options{Policy: p}) })
+		require.NotPanics(t, func() { _, rep, err = JSON(deep(tt.base), deep(tt.ours), deep(tt.theirs), &Options{Policy: p}) })
 		if p == Fail {
 			require.ErrorIs(t, err, ErrConflict)
 		} else {

@@ -309,6 +309,16 @@ func (m *merger) value(base, ours, theirs *node) (*node, error) {
 			return m.objectsMerged(base, ours, theirs)
 		}
 	}
+	if ours.isArray() && theirs.isArray() && (base == nil || base.kind == kindNull || base.kind == kindArray) &&
+		!sameText(base, ours) && !sameText(base, theirs) && !sameText(ours, theirs) {
+		// No resolver at the array's own path: merge element by element,
+		// unless that runs out of budget.
+		if _, claimed := m.resolver(); !claimed {
+			if res, ok, err := m.array(base, ours, theirs); ok || err != nil {
+				return res, err
+			}
+		}
+	}
 	oursChanged, theirsChanged := !equal(base, ours), !equal(base, theirs)
 	switch {
 	case !oursChanged && !theirsChanged:
@@ -325,16 +335,15 @@ func (m *merger) value(base, ours, theirs *node) (*node, error) {
 		}
 		m.record(base, ours, theirs, theirs, RuleSame)
 		return theirs, nil
-	case ours.isArray() && theirs.isArray() && (base == nil || base.kind == kindNull || base.kind == kindArray):
-		// No resolver at the array's own path: merge element by element,
-		// unless that runs out of budget.
-		if _, claimed := m.resolver(); !claimed {
-			if res, ok, err := m.array(base, ours, theirs); ok || err != nil {
-				return res, err
-			}
-		}
 	}
 	return m.conflict(base, ours, theirs)
+}
+
+// sameText reports whether a and b are present and were decoded from the
+// same text, which makes them the same value. Unlike equal it never looks
+// inside the values, so it costs at most one comparison of their texts.
+func sameText(a, b *node) bool {
+	return a != nil && b != nil && a.raw != nil && b.raw != nil && string(a.raw) == string(b.raw)
 }
 
 // countable reports whether a change both sides made to base counts once
