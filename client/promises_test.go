@@ -727,3 +727,25 @@ func TestRawByteTypes(t *testing.T) {
 		assert.JSONEq(t, `{"a":2,"b":1}`, string(out))
 	})
 }
+
+func TestListSinceALastModifiedMissesNothing(t *testing.T) {
+	srv := newServer(t, nil)
+	c := newClient[progress](t, srv, nil)
+	ctx := context.Background()
+	_, err := c.Update(ctx, key, turnPage)
+	require.NoError(t, err)
+	read, err := c.Get(ctx, key)
+	require.NoError(t, err)
+	require.False(t, read.LastModified.IsZero())
+	assert.Zero(t, read.LastModified.Nanosecond(), "HTTP dates have whole seconds")
+
+	// Written after the read, most likely within the same second.
+	other := key
+	other.StateID = "later"
+	_, err = c.Update(ctx, other, turnPage)
+	require.NoError(t, err)
+
+	ids, err := c.List(ctx, key.Context(), read.LastModified)
+	require.NoError(t, err)
+	assert.Contains(t, ids, "later")
+}
