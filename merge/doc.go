@@ -68,6 +68,14 @@
 // error. A \u escape of a lone UTF-16 surrogate decodes to U+FFFD. Errors
 // about inputs match ErrInvalidJSON and name the input.
 //
+// # Changes seen through a type
+//
+// Apply makes a change measured on a view of a document (the document as a
+// Go type sees it, with undeclared members left out) on the stored
+// document itself, keeping everything the view does not show; elements of
+// arrays are aligned by a diff of the view, so an inserted element never
+// shifts another's members. Typed clients write through it.
+//
 // # Merge patches
 //
 // MergePatch builds an RFC 7386 merge patch of ours against base, for

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+
+	"github.com/ifmatch/ifmatch/internal/typeview"
 )
 
 // Func merges three versions of a document: base (the version both edits
@@ -25,8 +27,10 @@ func LastWriteWins[T any]() Func[T] {
 // Values travel as JSON: each input is marshalled with encoding/json, the
 // merged document is unmarshalled into a new T. When T is json.RawMessage
 // or a slice of bytes ([]byte, or a type such as type Doc []byte) that has
-// no MarshalJSON or UnmarshalJSON method of its own, the bytes are the JSON
-// document itself, and nil or empty bytes stand for null. Use such byte
+// no JSON or text encoding of its own (MarshalJSON, UnmarshalJSON,
+// MarshalText, UnmarshalText), the bytes are the JSON document itself, and
+// nil or empty bytes stand for null; package client treats the same types
+// as raw documents. Use such byte
 // slices, or types that hold numbers as json.Number, to keep numbers
 // exact; float64 fields and interface values unmarshal numbers as float64.
 func FieldUnion[T any](opts *Options) Func[T] {
@@ -65,16 +69,10 @@ func toJSON[T any](v T, input string) ([]byte, error) {
 }
 
 // isDocument reports whether values of type t are JSON documents
-// themselves: json.RawMessage, and slices of bytes (such as []byte or
-// type Doc []byte) whose type does not marshal or unmarshal itself.
-func isDocument(t reflect.Type) bool {
-	if t == reflect.TypeFor[json.RawMessage]() {
-		return true
-	}
-	return t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 &&
-		!t.Implements(reflect.TypeFor[json.Marshaler]()) &&
-		!reflect.PointerTo(t).Implements(reflect.TypeFor[json.Unmarshaler]())
-}
+// themselves. It is the rule package client uses for raw types:
+// json.RawMessage, and slices of bytes (such as []byte or type Doc []byte)
+// with no JSON or text encoding of their own.
+func isDocument(t reflect.Type) bool { return typeview.IsRaw(t) }
 
 func nullIfEmpty(b []byte) []byte {
 	if len(b) == 0 {
