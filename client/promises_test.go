@@ -403,7 +403,8 @@ func TestWritesNeverFollowRedirects(t *testing.T) {
 
 			doc, err := c.Get(context.Background(), key)
 			require.NoError(t, err)
-			require.Error(t, c.Delete(context.Background(), key, doc.ETag))
+			require.ErrorIs(t, c.Delete(context.Background(), key, doc.ETag), client.ErrRedirect)
+			require.ErrorIs(t, c.DeleteContext(context.Background(), key.Context()), client.ErrRedirect)
 			_, ok := srv.Document(key)
 			assert.True(t, ok, "nothing was deleted")
 		})
