@@ -144,7 +144,7 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 				return ErrDeleted
 			}
 		}
-		cur, have = snap, true
+		cur, have, status = snap, true, 0
 		return nil
 	}
 	for {
@@ -169,10 +169,15 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 		} else {
 			header.Set("If-None-Match", "*")
 		}
+		if err := ctx.Err(); err != nil {
+			return fail(err) // nothing sent
+		}
 		attempts++
-		status = 0
 		resp, err := e.tr.do(ctx, http.MethodPut, p.url, header, next.body, false)
 		if err != nil {
+			if errors.Is(err, ErrNotSent) {
+				attempts--
+			}
 			return fail(unknownOutcome(err))
 		}
 		status = resp.status
@@ -203,7 +208,6 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 					return fail(annotate(newHTTPError(http.MethodPut, p.url, resp),
 						"yet a read finds the document unchanged at ETag "+cur.etag))
 				}
-				status = resp.status
 			}
 		case resp.status >= 500:
 			return fail(unknownOutcome(newHTTPError(http.MethodPut, p.url, resp)))
@@ -211,6 +215,7 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 			return fail(newHTTPError(http.MethodPut, p.url, resp))
 		}
 		if attempts >= e.s.maxAttempts {
+			status = resp.status
 			return fail(ErrConflict)
 		}
 		if err := backoff.Sleep(ctx, e.s.conflictBackoff(attempts)); err != nil {
@@ -276,6 +281,9 @@ func (e *engine) remove(ctx context.Context, u, ifMatch string) error {
 	var header http.Header
 	if ifMatch != "" {
 		header = http.Header{"If-Match": {ifMatch}}
+	}
+	if err := ctx.Err(); err != nil {
+		return err // nothing sent
 	}
 	resp, err := e.tr.do(ctx, http.MethodDelete, u, header, nil, false)
 	if err != nil {

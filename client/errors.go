@@ -37,16 +37,18 @@ var (
 	ErrForbidden = errors.New("ifmatch: forbidden")
 	// ErrTooLarge means the server refused the document's size (413).
 	ErrTooLarge = errors.New("ifmatch: document too large")
-	// ErrRedirect means the server answered a write or a delete with a
-	// redirect (3xx). Writes never follow redirects, so nothing was
-	// written; the *HTTPError carries the status and the Location.
+	// ErrRedirect matches an *HTTPError with a 3xx status. Writes and
+	// deletes never follow redirects, so a write answered by one wrote
+	// nothing; the *HTTPError carries the status and the Location. A read
+	// returns it when the HTTP client did not follow the redirect.
 	ErrRedirect = errors.New("ifmatch: redirected")
 	// ErrWeakETag means the server gave no strong ETag for the document after
 	// the allowed re-reads, so no conditional write could be made safely.
 	ErrWeakETag = errors.New("ifmatch: no strong ETag to send in If-Match")
-	// ErrInvalidETag means the server sent an ETag that cannot be sent
-	// back in an If-Match header (control characters, a list, "*"): the
-	// document is refused when it is read.
+	// ErrInvalidETag means the server sent an ETag that is not one entity
+	// tag by the RFC 9110 grammar (a list, "*", a lowercase "w/", spaces
+	// inside, unbalanced quotes), so it cannot be sent back in If-Match
+	// with any meaning: the document is refused when it is read.
 	ErrInvalidETag = errors.New("ifmatch: invalid ETag")
 	// ErrDeleted means the document was deleted while a write was in progress
 	// and Options.OnDeleted is FailDeleted.
@@ -204,14 +206,16 @@ func excerpt(body []byte) string {
 // WriteError reports a write (Update, Save) that did not complete: what it
 // was writing, how many conditional writes it sent, the status of the answer
 // that stopped it, and why it stopped. Err is one of ErrConflict, ErrDeleted,
-// ErrWeakETag, ErrInvalidETag, ErrNotSent, ErrOutcomeUnknown (wrapping the
-// cause), the context's error, a merge or edit error, or an *HTTPError.
+// ErrWeakETag, ErrInvalidETag, ErrInvalidDocument, ErrNoMerge, ErrNotSent,
+// ErrOutcomeUnknown (wrapping the cause), the context's error, a merge or
+// edit error, or an *HTTPError.
 type WriteError struct {
 	// Op is "update" or "save".
 	Op string
 	// Resource names the document, in a form fit for logs.
 	Resource string
-	// Attempts counts the conditional writes sent.
+	// Attempts counts the conditional writes sent (a request that never
+	// left the process is not counted).
 	Attempts int
 	// Status is the status of the answer that stopped the call: the last
 	// lost write's for ErrConflict, the refusing answer's for an

@@ -32,7 +32,9 @@ type Options struct {
 	// write is lost, and the document read again for another attempt, when
 	// it is answered 409 or 412; an If-Match write also when answered 428
 	// (the server wants a fresher precondition) or 404 (taken as "deleted"
-	// only when the read agrees; otherwise the call fails with the 404). A
+	// when the read finds no document, as a lost write when it finds
+	// another version; when it finds the very version the write was based
+	// on, the call fails with the 404). A
 	// create (If-None-Match: *) answered 428 fails at once: reading again
 	// cannot mend it. When the bound is reached the call fails with
 	// ErrConflict. Zero or a negative value means 10.

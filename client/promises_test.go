@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -16,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -730,7 +733,15 @@ func TestRawByteTypes(t *testing.T) {
 }
 
 func TestListSinceALastModifiedMissesNothing(t *testing.T) {
-	srv := newServer(t, nil)
+	// Every write lands within one second, 0.2 s apart.
+	var mu sync.Mutex
+	clock := time.Date(2026, 12, 2, 10, 0, 0, 100_000_000, time.UTC)
+	srv := newServer(t, &statedoctest.Options{Now: func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		clock = clock.Add(200 * time.Millisecond)
+		return clock
+	}})
 	c := newClient[progress](t, srv, nil)
 	ctx := context.Background()
 	_, err := c.Update(ctx, key, turnPage)
@@ -738,9 +749,8 @@ func TestListSinceALastModifiedMissesNothing(t *testing.T) {
 	read, err := c.Get(ctx, key)
 	require.NoError(t, err)
 	require.False(t, read.LastModified.IsZero())
-	assert.Zero(t, read.LastModified.Nanosecond(), "HTTP dates have whole seconds")
 
-	// Written after the read, most likely within the same second.
+	// Written after the read, within the same second.
 	other := key
 	other.StateID = "later"
 	_, err = c.Update(ctx, other, turnPage)
@@ -749,4 +759,102 @@ func TestListSinceALastModifiedMissesNothing(t *testing.T) {
 	ids, err := c.List(ctx, key.Context(), read.LastModified)
 	require.NoError(t, err)
 	assert.Contains(t, ids, "later")
+}
+
+func TestSaveWithoutRawKeepsForeignMembers(t *testing.T) {
+	srv := newServer(t, nil)
+	srv.SetDocument(key, "application/json", []byte(`{"page":1,"otherApp":{"keep":"me"}}`))
+	c := newClient[progress](t, srv, nil)
+	ctx := context.Background()
+	d, err := c.Get(ctx, key)
+	require.NoError(t, err)
+
+	// Kept offline as Value and ETag only.
+	stored := client.Doc[progress]{Exists: true, ETag: d.ETag, Value: d.Value}
+	res, err := c.Save(ctx, key, stored, progress{Page: 2}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, client.Updated, res.Outcome)
+	assert.JSONEq(t, `{"page":2,"otherApp":{"keep":"me"}}`, storedJSON(t, srv))
+
+	// And when the document changed meanwhile, the merge keeps both.
+	d, err = c.Get(ctx, key)
+	require.NoError(t, err)
+	stored = client.Doc[progress]{Exists: true, ETag: d.ETag, Value: d.Value}
+	srv.SetDocument(key, "application/json", []byte(`{"page":2,"otherApp":{"keep":"me"},"more":1}`))
+	_, err = c.Save(ctx, key, stored, progress{Page: 3}, nil)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"page":3,"otherApp":{"keep":"me"},"more":1}`, storedJSON(t, srv))
+}
+
+func TestStatusIsZeroWhenTheEditStops(t *testing.T) {
+	srv := newServer(t, nil)
+	srv.SetDocument(key, "application/json", []byte(`{"page":1}`))
+	srv.Script(statedoctest.Script{Method: http.MethodPut, Status: http.StatusPreconditionFailed})
+	c := newClient[progress](t, srv, nil)
+	runs := 0
+	_, err := c.Update(context.Background(), key, func(p progress) (progress, error) {
+		runs++
+		if runs == 2 {
+			return p, fmt.Errorf("edit refuses")
+		}
+		p.Page++
+		return p, nil
+	})
+	require.ErrorContains(t, err, "edit refuses")
+	var we *client.WriteError
+	require.ErrorAs(t, err, &we)
+	assert.Equal(t, 1, we.Attempts)
+	assert.Zero(t, we.Status, "the edit stopped the call, not the earlier 412")
+}
+
+func TestWritesThatNeverLeftAreNotSent(t *testing.T) {
+	ctx := context.Background()
+	base := client.Doc[progress]{Exists: true, ETag: `"v1"`, Raw: []byte(`{"page":1}`), ContentType: "application/json"}
+	check := func(t *testing.T, err error) {
+		t.Helper()
+		require.ErrorIs(t, err, client.ErrNotSent)
+		assert.NotErrorIs(t, err, client.ErrOutcomeUnknown)
+		var we *client.WriteError
+		require.ErrorAs(t, err, &we)
+		assert.Zero(t, we.Attempts, "nothing was sent")
+	}
+	t.Run("refused connection", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		addr := ln.Addr().String()
+		require.NoError(t, ln.Close())
+		c, err := client.NewStateClient[progress]("http://"+addr+"/xapi", fast(&client.Options{TransportRetries: -1}))
+		require.NoError(t, err)
+		_, err = c.Save(ctx, key, base, progress{Page: 2}, nil)
+		check(t, err)
+	})
+	t.Run("TLS handshake refused", func(t *testing.T) {
+		var requests int
+		var mu sync.Mutex
+		ts := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+			mu.Lock()
+			requests++
+			mu.Unlock()
+		}))
+		ts.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes
+		ts.StartTLS()
+		t.Cleanup(ts.Close)
+		c, err := client.NewStateClient[progress](ts.URL, fast(&client.Options{HTTPClient: &http.Client{}}))
+		require.NoError(t, err)
+		_, err = c.Save(ctx, key, base, progress{Page: 2}, nil)
+		check(t, err)
+		mu.Lock()
+		assert.Zero(t, requests)
+		mu.Unlock()
+	})
+	t.Run("context ended before the write", func(t *testing.T) {
+		srv := newServer(t, nil)
+		srv.SetDocument(key, "application/json", []byte(`{"page":1}`))
+		c := newClient[progress](t, srv, nil)
+		cctx, cancel := context.WithCancel(ctx)
+		_, err := c.Update(cctx, key, func(p progress) (progress, error) { cancel(); p.Page++; return p, nil })
+		require.ErrorIs(t, err, context.Canceled)
+		assert.NotErrorIs(t, err, client.ErrOutcomeUnknown)
+		assert.Equal(t, 0, countMethod(srv, http.MethodPut))
+	})
 }

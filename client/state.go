@@ -244,7 +244,9 @@ func (c *StateClient[T]) Update(ctx context.Context, key statedoc.Key, edit func
 // error stops Save, and nothing is written.
 //
 // For a typed client, members of the stored document that T does not
-// declare survive every merge, last-write-wins included.
+// declare survive every merge, last-write-wins included. They come from
+// base.Raw; a base without Raw (built from a stored Value and ETag) makes
+// Save read the document first and make the change on what it holds.
 //
 // To create a document that holds the zero value on purpose, write its
 // bytes with a raw client (StateClient[json.RawMessage]): only an empty
@@ -255,6 +257,7 @@ func (c *StateClient[T]) Save(ctx context.Context, key statedoc.Key, base Doc[T]
 		return Result[T]{}, err
 	}
 	b := snapshot{exists: base.Exists, etag: base.ETag, contentType: base.ContentType, lastModified: base.LastModified}
+	hasRaw := !base.Exists || base.Raw != nil
 	var from []byte
 	if base.Exists {
 		// The change is measured from the bytes as read, not from base.Value,
@@ -293,7 +296,17 @@ func (c *StateClient[T]) Save(ctx context.Context, key statedoc.Key, base Doc[T]
 	step := func(cur snapshot) (*draft, error) {
 		switch {
 		case sameVersion(cur, b):
-			// Ours was made on this very version.
+			// Ours was made on this very version. Without base.Raw, b's
+			// body is only T's view of it: make the change on the stored
+			// bytes just read, so that what T does not declare survives.
+			if !hasRaw {
+				body, err := c.codec.apply(from, to, cur)
+				if err != nil {
+					return nil, err
+				}
+				b, hasRaw = cur, true
+				o = snapshot{exists: true, body: body, contentType: c.codec.contentType(cur)}
+			}
 			return &draft{body: o.body, contentType: o.contentType}, nil
 		case !cur.exists:
 			// The document was deleted: ours recreates it, without what
@@ -321,7 +334,11 @@ func (c *StateClient[T]) Save(ctx context.Context, key statedoc.Key, base Doc[T]
 		o = snapshot{exists: true, body: merged, contentType: c.codec.contentType(cur)}
 		return &draft{body: o.body, contentType: o.contentType}, nil
 	}
-	w, err := c.eng.write(ctx, plan{op: "save", url: u, resource: key.String(), start: &b, step: step, same: c.codec.same})
+	start := &b
+	if !hasRaw {
+		start = nil // read the stored bytes first
+	}
+	w, err := c.eng.write(ctx, plan{op: "save", url: u, resource: key.String(), start: start, step: step, same: c.codec.same})
 	if err != nil {
 		return Result[T]{}, err
 	}

@@ -128,10 +128,20 @@ func (t *transport) checkRetry(ctx context.Context, resp *http.Response, err err
 }
 
 // notSent reports whether err shows that the request never reached a server:
-// the connection could not be opened.
+// the connection could not be opened, or the TLS handshake failed before
+// any of the request was written.
 func notSent(err error) bool {
-	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial"
+	var (
+		op       *net.OpError
+		verify   *tls.CertificateVerificationError
+		record   tls.RecordHeaderError
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+	)
+	return (errors.As(err, &op) && op.Op == "dial") ||
+		errors.As(err, &verify) || errors.As(err, &record) || errors.As(err, &unknown) ||
+		errors.As(err, &hostname) || errors.As(err, &invalid)
 }
 
 // transient reports network failures a re-send may mend: timeouts, resets,
