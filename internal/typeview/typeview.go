@@ -101,7 +101,7 @@ func (b *builder) view(t reflect.Type) *View {
 	case reflect.Struct:
 		v.shape = object
 		v.fields = map[string]*View{}
-		b.fields(t, v.fields, 0)
+		b.fields(t, v.fields)
 	case reflect.Map:
 		v.shape = mapping
 		v.elem = b.view(t.Elem())
@@ -118,13 +118,63 @@ func (b *builder) view(t reflect.Type) *View {
 	return v
 }
 
-// fields adds the JSON names of struct t's fields to names, with promoted
-// fields of embedded structs. An ambiguous name is kept: keeping a member
-// only ever leaves its decoding to encoding/json.
-func (b *builder) fields(t reflect.Type, names map[string]*View, depth int) {
-	if depth > 32 {
+// field is a JSON name a struct declares, found depth levels down its
+// embedded structs.
+type field struct {
+	name   string
+	depth  int
+	tagged bool
+	typ    reflect.Type
+	quoted bool // the ",string" option: a scalar inside a JSON string
+}
+
+// fields adds the JSON names of struct t's fields to names, with the fields
+// that embedded structs promote, and resolves clashes as encoding/json
+// does: the shallowest field wins, then the one named by a tag; a name
+// still ambiguous names no field, and members with it are not decoded.
+func (b *builder) fields(t reflect.Type, names map[string]*View) {
+	var all []field
+	collect(t, 0, map[reflect.Type]bool{}, &all)
+	best := map[string][]field{}
+	for _, f := range all {
+		cur := best[f.name]
+		switch {
+		case len(cur) == 0 || f.depth < cur[0].depth:
+			best[f.name] = []field{f}
+		case f.depth == cur[0].depth:
+			best[f.name] = append(cur, f)
+		}
+	}
+	for name, fs := range best {
+		if len(fs) > 1 {
+			var tagged []field
+			for _, f := range fs {
+				if f.tagged {
+					tagged = append(tagged, f)
+				}
+			}
+			if len(tagged) != 1 {
+				continue // ambiguous: encoding/json decodes none of them
+			}
+			fs = tagged
+		}
+		if fs[0].quoted {
+			names[name] = &View{plain: true}
+			continue
+		}
+		names[name] = b.view(fs[0].typ)
+	}
+}
+
+// collect lists the JSON fields of struct t at the given depth, descending
+// into embedded structs without a tag name; visited stops cycles of
+// embedded pointers.
+func collect(t reflect.Type, depth int, visited map[reflect.Type]bool, out *[]field) {
+	if visited[t] {
 		return
 	}
+	visited[t] = true
+	defer delete(visited, t)
 	for i := range t.NumField() {
 		f := t.Field(i)
 		tag := f.Tag.Get("json")
@@ -132,30 +182,24 @@ func (b *builder) fields(t reflect.Type, names map[string]*View, depth int) {
 			continue
 		}
 		name, opts, _ := strings.Cut(tag, ",")
-		ft := f.Type
 		if f.Anonymous && name == "" {
-			et := ft
+			et := f.Type
 			if et.Kind() == reflect.Pointer {
 				et = et.Elem()
 			}
 			if et.Kind() == reflect.Struct && !decodesItself(et) {
-				b.fields(et, names, depth+1)
+				collect(et, depth+1, visited, out)
 				continue
 			}
 		}
 		if !f.IsExported() {
 			continue
 		}
-		if name == "" {
+		tagged := name != ""
+		if !tagged {
 			name = f.Name
 		}
-		if hasOption(opts, "string") {
-			names[name] = &View{plain: true}
-			continue
-		}
-		if _, dup := names[name]; !dup {
-			names[name] = b.view(ft)
-		}
+		*out = append(*out, field{name: name, depth: depth, tagged: tagged, typ: f.Type, quoted: hasOption(opts, "string")})
 	}
 }
 

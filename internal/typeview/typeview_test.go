@@ -162,3 +162,44 @@ func FuzzFilter(f *testing.F) {
 		}
 	})
 }
+
+func TestFieldPrecedenceFollowsEncodingJSON(t *testing.T) {
+	type metaS struct {
+		A int `json:"a"`
+	}
+	type inner struct {
+		Meta metaS `json:"meta"`
+		Deep int   `json:"deep"`
+	}
+	type twinA struct {
+		Same int
+	}
+	type twinB struct {
+		Same string
+	}
+	type taggedA struct {
+		X int `json:"x"`
+	}
+	type untaggedB struct {
+		X int
+	}
+	type outer struct {
+		inner
+		twinA
+		twinB
+		taggedA
+		untaggedB
+		Meta map[string]any `json:"meta"`
+	}
+	doc := []byte(`{"meta":{"a":1,"b":2},"deep":3,"Same":4,"x":5,"X":6}`)
+	var want outer
+	require.NoError(t, json.Unmarshal(doc, &want))
+	filtered, err := New(reflect.TypeFor[outer]()).Filter(doc)
+	require.NoError(t, err)
+	var got outer
+	require.NoError(t, json.Unmarshal(filtered, &got))
+	assert.Equal(t, want, got, "the shallower map wins over the embedded struct; ambiguous names decode nothing")
+	assert.Equal(t, map[string]any{"a": 1.0, "b": 2.0}, got.Meta)
+	assert.NotContains(t, string(filtered), `"Same"`, "an ambiguous name is no field")
+	assert.Equal(t, 5, got.taggedA.X, "the tagged field wins at equal depth")
+}
