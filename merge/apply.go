@@ -24,18 +24,25 @@ const applyBudget = 20_000_000
 //     value, is not added).
 //   - Arrays: the elements of from and doc correspond by position (from is
 //     doc seen through the type). The elements of from and to are aligned
-//     by a diff of their values, never by position, so an element inserted
-//     at the front does not shift the others' members. An element kept by
-//     the change is doc's element; an element changed in place (a run of
+//     by identity, never by position, so an element inserted at the front
+//     does not shift the others' members. When the elements are objects
+//     that a string member identifies (such as "id": see below), elements
+//     with the same identity are aligned wherever they stand. Otherwise
+//     they are aligned by a diff of their values: an element kept by the
+//     change is doc's element; an element changed in place (a run of
 //     changed elements, paired in order with the run it replaces) is
-//     applied recursively onto doc's element and keeps its undeclared
-//     members; an inserted element carries none; removed elements go.
-//     Where values repeat and a diff could align an element with more than
-//     one equal element, the earliest is taken. Elements of doc beyond the
-//     length of from (a type that reads only the first n) are kept at the
-//     end.
+//     applied recursively onto doc's element. Where values repeat and the
+//     diff could align an element with more than one equal element, the
+//     earliest is taken. Either way an aligned element keeps its
+//     undeclared members, an inserted element carries none, and removed
+//     elements go. Elements of doc beyond the length of from (a type that
+//     reads only the first n) are kept at the end.
 //   - Anything else (scalars, or values whose kinds differ) takes to's
 //     value.
+//
+// An identifying member is one whose value is a string in every element of
+// from and to, distinct within each, and shared by at least one element of
+// both; of several, the one whose values they share most.
 //
 // The diff work of one call is bounded; past it, the remaining arrays are
 // aligned by their common start and end, and the elements between are
@@ -129,6 +136,9 @@ func (a *applier) object(f, t, d *node) *node {
 }
 
 func (a *applier) array(f, t, d *node) *node {
+	if k, ok := identity(&a.budget, f.kids, t.kids); ok {
+		return a.keyed(k, f, t, d)
+	}
 	match := a.align(f.kids, t.kids)
 	// at returns doc's element for from's element i, or nil.
 	at := func(i int) *node {
@@ -166,6 +176,30 @@ func (a *applier) array(f, t, d *node) *node {
 	}
 	for k := len(f.kids); k < len(d.kids); k++ {
 		kids = append(kids, d.kids[k])
+	}
+	return &node{kind: kindArray, kids: kids}
+}
+
+// keyed applies the change to an array whose elements an identifying
+// member names: each element of t is applied onto the element of doc whose
+// view has the same identity, wherever it stood; an element whose identity
+// is new carries nothing; elements whose identity t dropped go.
+func (a *applier) keyed(k string, f, t, d *node) *node {
+	at := make(map[string]int, len(f.kids))
+	for i, e := range f.kids {
+		at[keyOf(e, k)] = i
+	}
+	kids := make([]*node, 0, len(t.kids)+max(len(d.kids)-len(f.kids), 0))
+	for _, e := range t.kids {
+		i, ok := at[keyOf(e, k)]
+		if !ok || i >= len(d.kids) {
+			kids = append(kids, e)
+			continue
+		}
+		kids = append(kids, a.value(f.kids[i], e, d.kids[i]))
+	}
+	for i := len(f.kids); i < len(d.kids); i++ {
+		kids = append(kids, d.kids[i])
 	}
 	return &node{kind: kindArray, kids: kids}
 }
