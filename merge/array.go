@@ -1,6 +1,9 @@
 package merge
 
-import "strconv"
+import (
+	"slices"
+	"strconv"
+)
 
 // arrayBudget bounds the work of the element-wise array merges of one JSON
 // merge together. Work is counted in bytes of the canonical text of the
@@ -149,6 +152,13 @@ func (m *merger) array(base, ours, theirs *node) (*node, bool, error) {
 	case sameIDs(oi, ti):
 		m.record(base, ours, theirs, theirs, RuleSame)
 		return theirs, true, nil
+	}
+	if k, ok := identity(&m.arrayBudget, b, o, t); ok {
+		v, err := m.keyed(k, base, ours, theirs, b, o, t)
+		return v, true, err
+	}
+	if m.arrayBudget <= 0 {
+		return nil, false, nil
 	}
 	mo, ok := lcs(bi, oi, &m.arrayBudget)
 	if !ok || !slideLeft(bi, oi, mo, &m.arrayBudget) {
@@ -376,4 +386,148 @@ func (m *merger) runConflict(res, bs, os, ts []*node) ([]*node, error) {
 		return nil, err
 	}
 	return append(res, v.kids...), nil
+}
+
+// keyed merges arrays whose elements an identifying member names (see
+// identity), like an object whose members are the elements: the versions
+// of one element, by identity, merge as one value wherever each side moved
+// it (objects member by member); an element one side removed and the other
+// left alone is removed; removed on one side and changed on the other is a
+// conflict at its path; elements either side added are kept.
+//
+// The order is the order of the side that moved elements (theirs when
+// neither or both did the same), with the other side's new elements after
+// the element they follow there. When both moved elements differently the
+// order is a conflict at the array's path, decided by the policy in force
+// there: Ours or Theirs takes that side's order (a Decision at the array's
+// path, before the elements' own, records it), Fail leaves it undecided.
+func (m *merger) keyed(k string, base, ours, theirs *node, b, o, t []*node) (*node, error) {
+	index := func(a []*node) map[string]*node {
+		out := make(map[string]*node, len(a))
+		for _, e := range a {
+			out[keyOf(e, k)] = e
+		}
+		return out
+	}
+	bm, om, tm := index(b), index(o), index(t)
+	common := func(a []*node) []string {
+		var out []string
+		for _, e := range a {
+			id := keyOf(e, k)
+			if bm[id] != nil && om[id] != nil && tm[id] != nil {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	cb, co, ct := common(b), common(o), common(t)
+	oursFirst := false
+	orderAt := -1
+	switch {
+	case slices.Equal(co, ct):
+		oursFirst = m.insertOursFirst
+	case slices.Equal(co, cb):
+	case slices.Equal(ct, cb):
+		oursFirst = true
+	default:
+		p, rule := m.policyHere()
+		if p == Fail {
+			return m.apply(p, rule, base, ours, theirs)
+		}
+		if rule[len(rule)-1] == ':' {
+			rule += p.String()
+		}
+		orderAt = m.record(base, ours, theirs, nil, rule)
+		oursFirst = p == Ours
+	}
+	first, second := t, o
+	if oursFirst {
+		first, second = o, t
+	}
+	seq := newSequence(first, k)
+	secondIDs := om
+	if oursFirst {
+		secondIDs = tm
+	}
+	seq.merge(second, k, func(id string) bool { return bm[id] == nil && secondIDs[id] == nil })
+	seq.merge(b, k, nil)
+
+	res := make([]*node, 0, max(len(o), len(t)))
+	var err error
+	for _, id := range seq.order() {
+		if res, err = m.element(res, bm[id], om[id], tm[id]); err != nil {
+			return nil, err
+		}
+	}
+	out := &node{kind: kindArray, kids: res}
+	if orderAt >= 0 {
+		m.decisions[orderAt].Result = rawOf(out)
+	}
+	return out, nil
+}
+
+// sequence is an order of element identities that others are merged into,
+// as a linked list so that each insertion costs the same.
+type sequence struct {
+	ids  []string
+	next []int // position of the identity after ids[i]; -1 ends
+	pos  map[string]int
+	head int // -1 when empty
+}
+
+func newSequence(a []*node, k string) *sequence {
+	s := &sequence{pos: make(map[string]int, len(a)), head: -1}
+	s.merge(a, k, nil)
+	return s
+}
+
+// insertAfter puts id after the identity at position prev, or at the front
+// when prev is -1, and returns its position.
+func (s *sequence) insertAfter(prev int, id string) int {
+	at := len(s.ids)
+	s.ids = append(s.ids, id)
+	s.pos[id] = at
+	if prev < 0 {
+		s.next = append(s.next, s.head)
+		s.head = at
+		return at
+	}
+	s.next = append(s.next, s.next[prev])
+	s.next[prev] = at
+	return at
+}
+
+// merge adds the identities of a that the sequence lacks, each after the
+// identity it follows in a (at the front when it follows none) and after
+// the identities there that pass (the first side's own additions at that
+// point), so that runs of new identities keep a's order and additions at
+// one point come first side first.
+func (s *sequence) merge(a []*node, k string, pass func(id string) bool) {
+	prev := -1
+	for _, e := range a {
+		id := keyOf(e, k)
+		at, ok := s.pos[id]
+		if !ok {
+			for {
+				nx := s.head
+				if prev >= 0 {
+					nx = s.next[prev]
+				}
+				if nx < 0 || pass == nil || !pass(s.ids[nx]) {
+					break
+				}
+				prev = nx
+			}
+			at = s.insertAfter(prev, id)
+		}
+		prev = at
+	}
+}
+
+func (s *sequence) order() []string {
+	out := make([]string, 0, len(s.ids))
+	for i := s.head; i >= 0; i = s.next[i] {
+		out = append(out, s.ids[i])
+	}
+	return out
 }

@@ -445,3 +445,99 @@ func TestHunks(t *testing.T) {
 		})
 	}
 }
+
+func TestJSONArraysByIdentity(t *testing.T) {
+	tests := []struct {
+		name               string
+		base, ours, theirs string
+		opts               Options
+		want               string
+		wantDecisions      []string
+		wantConflicts      []string
+	}{
+		{
+			name:          "one removes an element and notes another, the other ticks it",
+			base:          `[{"id":"b"},{"id":"a","done":false}]`,
+			ours:          `[{"id":"b"},{"id":"a","done":true}]`,
+			theirs:        `[{"id":"a","done":false,"note":"hi"}]`,
+			want:          `[{"id":"a","done":true,"note":"hi"}]`,
+			wantDecisions: []string{"/t/0 theirs-only", "/t/0/done ours-only", "/t/0/note theirs-only"},
+		},
+		{
+			name:   "one prepends and ticks, the other scores the same element",
+			base:   `[{"id":"a","done":false}]`,
+			ours:   `[{"id":"new","done":false},{"id":"a","done":true}]`,
+			theirs: `[{"id":"a","done":false,"score":90}]`,
+			want:   `[{"id":"new","done":false},{"id":"a","done":true,"score":90}]`,
+		},
+		{
+			name:   "one moves an element, the other changes it",
+			base:   `[{"id":"a","v":1},{"id":"b","v":1}]`,
+			ours:   `[{"id":"b","v":1},{"id":"a","v":1}]`,
+			theirs: `[{"id":"a","v":2},{"id":"b","v":1}]`,
+			want:   `[{"id":"b","v":1},{"id":"a","v":2}]`,
+		},
+		{
+			name:   "both add different elements after the same one",
+			base:   `[{"id":"a"}]`,
+			ours:   `[{"id":"a"},{"id":"o"}]`,
+			theirs: `[{"id":"a"},{"id":"t"}]`,
+			want:   `[{"id":"a"},{"id":"t"},{"id":"o"}]`,
+		},
+		{
+			name:   "both add the same identity: merged as one element",
+			base:   `[{"id":"a"}]`,
+			ours:   `[{"id":"a"},{"id":"n","x":1}]`,
+			theirs: `[{"id":"a"},{"id":"n","y":2}]`,
+			want:   `[{"id":"a"},{"id":"n","y":2,"x":1}]`,
+		},
+		{
+			name:          "removed on one side, changed on the other: a conflict at its path",
+			base:          `[{"id":"a","v":1},{"id":"b","v":1}]`,
+			ours:          `[{"id":"b","v":1}]`,
+			theirs:        `[{"id":"a","v":2},{"id":"b","v":1}]`,
+			opts:          Options{Policy: Fail},
+			wantConflicts: []string{"/t/0"},
+		},
+		{
+			name:          "both reorder differently: the order is a conflict",
+			base:          `[{"id":"a"},{"id":"b"},{"id":"c"}]`,
+			ours:          `[{"id":"c"},{"id":"a"},{"id":"b"}]`,
+			theirs:        `[{"id":"b"},{"id":"c"},{"id":"a"}]`,
+			opts:          Options{Policy: Fail},
+			wantConflicts: []string{"/t"},
+		},
+		{
+			name:          "both reorder differently, ours wins the order",
+			base:          `[{"id":"a"},{"id":"b"},{"id":"c","v":1}]`,
+			ours:          `[{"id":"c","v":1},{"id":"a"},{"id":"b"}]`,
+			theirs:        `[{"id":"b"},{"id":"c","v":2},{"id":"a"}]`,
+			want:          `[{"id":"c","v":2},{"id":"a"},{"id":"b"}]`,
+			wantDecisions: []string{"/t policy:ours", "/t/0/v theirs-only"},
+		},
+		{
+			name:          "no shared identity: aligned by value",
+			base:          `[{"name":"x"}]`,
+			ours:          `[{"name":"y"}]`,
+			theirs:        `[{"name":"z"}]`,
+			opts:          Options{Policy: Fail},
+			wantConflicts: []string{"/t/0/name"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, rep, err := JSON(tdoc(tt.base), tdoc(tt.ours), tdoc(tt.theirs), &tt.opts)
+			if tt.wantConflicts != nil {
+				var ce *ConflictError
+				require.ErrorAs(t, err, &ce)
+				assert.Equal(t, tt.wantConflicts, ce.Paths)
+				return
+			}
+			require.NoError(t, err)
+			assertSame(t, tdoc(tt.want), got, tt.name)
+			if tt.wantDecisions != nil {
+				assert.Equal(t, tt.wantDecisions, decisionList(rep.Decisions))
+			}
+		})
+	}
+}

@@ -18,8 +18,11 @@
 // element both added once), honours the removals of either side, and
 // merges elements both changed in place as values of their own; only
 // overlapping changes of other shapes are a conflict of the changed
-// stretch. Two apps that each tick a box in "ticked": [] both keep their
-// tick. A resolver registered for an array's own path makes it one value
+// stretch. Arrays of objects that a string member identifies (an "id"
+// whose values are distinct in each version and shared across them) merge
+// by identity instead, like an object whose members are the elements:
+// each element's versions merge wherever each side moved it. Two apps
+// that each tick a box in "ticked": [] both keep their tick. A resolver registered for an array's own path makes it one value
 // again (Atomic, SetUnion, ...). Paths into arrays name indexes of the
 // result: "/ticked/1" is the second element of the merged array.
 //

@@ -40,6 +40,8 @@ var mergeSeeds = [][3]string{
 	{`{"a":null,"b":[1]}`, `{"a":["x","y"],"b":[]}`, `{"a":["y","z"],"b":[1,2]}`},
 	{`[1,2]`, `[]`, `[2,1]`},
 	{`{"u":["a"],"s":[1]}`, `{"u":["a","b"],"s":[2]}`, `{"u":["c"],"s":[3]}`},
+	{`{"l":[{"id":"a","v":1},{"id":"b"}]}`, `{"l":[{"id":"n"},{"id":"a","v":2}]}`, `{"l":[{"id":"b","w":1},{"id":"a","v":1,"x":0},{"id":"m"}]}`},
+	{`[{"id":"a"},{"id":"b"},{"id":"c"}]`, `[{"id":"c"},{"id":"a"}]`, `[{"id":"b"},{"id":"a","n":1},{"id":"c"}]`},
 }
 
 func addMergeSeeds(f *testing.F) {
@@ -198,6 +200,30 @@ func checkAppends(t *testing.T, base, ours, theirs []byte) {
 	require.NoError(t, err, "appends to one array")
 	r := mustParse(t, got).member("l")
 	require.True(t, r.isArray(), "%s", got)
+	work := 1 << 30
+	if k, keyed := identity(&work, b, slices.Concat(b, o), slices.Concat(b, th)); keyed {
+		// Elements are named by k: each identity appears once, in the
+		// order of every side.
+		ids := func(es []*node) []string {
+			out := make([]string, len(es))
+			for i, e := range es {
+				out[i] = keyOf(e, k)
+			}
+			return out
+		}
+		seen := map[string]bool{}
+		for _, id := range ids(r.kids) {
+			assert.False(t, seen[id], "identity %q once in %s", id, got)
+			seen[id] = true
+		}
+		for _, part := range [][]*node{b, o, th} {
+			for _, id := range ids(part) {
+				assert.True(t, seen[id], "identity %q kept in %s", id, got)
+			}
+			assert.True(t, isSubsequenceOf(ids(part), ids(r.kids)), "order kept: %s", got)
+		}
+		return
+	}
 	count := map[string]int{}
 	for _, part := range [][]*node{b, o, th} {
 		for _, e := range part {
@@ -213,6 +239,17 @@ func checkAppends(t *testing.T, base, ours, theirs []byte) {
 	for _, part := range [][]*node{b, o, th} {
 		assert.True(t, isSubsequence(part, r.kids), "order kept: %s", got)
 	}
+}
+
+// isSubsequenceOf reports whether the strings of sub appear in seq in order.
+func isSubsequenceOf(sub, seq []string) bool {
+	i := 0
+	for _, s := range seq {
+		if i < len(sub) && sub[i] == s {
+			i++
+		}
+	}
+	return i == len(sub)
 }
 
 // isSubsequence reports whether the elements of sub appear in seq in order.

@@ -95,10 +95,26 @@ type Options struct {
 // Arrays both sides changed differently merge element by element, when no
 // resolver is registered for the array's own path (a resolver there, such
 // as Atomic or SetUnion, makes the array one value) and base holds an
-// array too; an absent or null base counts as an empty array. Each side is
-// diffed against base with elements compared as JSON values; elements both
-// kept in place stay, and the changes in between are merged stretch by
-// stretch:
+// array too; an absent or null base counts as an empty array.
+//
+// When every element of the three arrays is an object holding one member
+// with a string value distinct within each array, and the non-empty arrays
+// share at least one of its values (an "id": of several such members, the
+// one with most values shared), elements are merged by that identity, as
+// members of an object are: the versions of one element merge as one value
+// wherever each side moved it; an element one side removed and the other
+// left alone is removed, removed against changed is a conflict at its
+// path; elements either side added are kept, and two added with one
+// identity merge as one. The order is that of the side that moved elements
+// (theirs when neither did, or both the same way), with the other side's
+// new elements after the element they follow there; both moving elements
+// differently is a conflict of the order at the array's path, decided by
+// the policy in force there (a Decision at that path records which side's
+// order was kept; Fail leaves it undecided).
+//
+// Otherwise each side is diffed against base with elements compared as
+// JSON values; elements both kept in place stay, and the changes in
+// between are merged stretch by stretch:
 //
 //   - a stretch only one side changed takes that side's elements: removals
 //     and insertions of either side are kept;
