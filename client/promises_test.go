@@ -858,3 +858,62 @@ func TestWritesThatNeverLeftAreNotSent(t *testing.T) {
 		assert.Equal(t, 0, countMethod(srv, http.MethodPut))
 	})
 }
+
+func TestIdentifiedElementsKeepTheirMembers(t *testing.T) {
+	stored := `{"items":[{"id":"a","done":false,"note":"for a"},{"id":"b","done":false,"note":"for b"}],"count":2}`
+	tests := []struct {
+		name string
+		edit func(checklist) (checklist, error)
+		want string
+	}{
+		{
+			name: "prepend and tick",
+			edit: func(c checklist) (checklist, error) {
+				c.Items[0].Done = true
+				c.Items = append([]item{{ID: "new"}}, c.Items...)
+				return c, nil
+			},
+			want: `{"items":[{"id":"new","done":false},{"id":"a","done":true,"note":"for a"},{"id":"b","done":false,"note":"for b"}],"count":2}`,
+		},
+		{
+			name: "remove the first and tick the next",
+			edit: func(c checklist) (checklist, error) { c.Items = c.Items[1:]; c.Items[0].Done = true; return c, nil },
+			want: `{"items":[{"id":"b","done":true,"note":"for b"}],"count":2}`,
+		},
+		{
+			name: "swap and tick",
+			edit: func(c checklist) (checklist, error) {
+				c.Items[0], c.Items[1] = c.Items[1], c.Items[0]
+				c.Items[0].Done = true
+				return c, nil
+			},
+			want: `{"items":[{"id":"b","done":true,"note":"for b"},{"id":"a","done":false,"note":"for a"}],"count":2}`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newServer(t, nil)
+			srv.SetDocument(key, "application/json", []byte(stored))
+			c := newClient[checklist](t, srv, nil)
+			_, err := c.Update(context.Background(), key, tt.edit)
+			require.NoError(t, err)
+			assert.JSONEq(t, tt.want, storedJSON(t, srv))
+		})
+	}
+}
+
+func TestDefaultMergeKeepsBothSidesOfIdentifiedElements(t *testing.T) {
+	srv := newServer(t, nil)
+	srv.SetDocument(key, "application/json", []byte(`{"items":[{"id":"a","done":false}]}`))
+	c := newClient[json.RawMessage](t, srv, nil)
+	ctx := context.Background()
+	base, err := c.Get(ctx, key)
+	require.NoError(t, err)
+	// Another writer scores a.
+	srv.SetDocument(key, "application/json", []byte(`{"items":[{"id":"a","done":false,"score":90}]}`))
+	// Ours prepends an item and ticks a.
+	res, err := c.Save(ctx, key, base, json.RawMessage(`{"items":[{"id":"new","done":false},{"id":"a","done":true}]}`), nil)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"items":[{"id":"new","done":false},{"id":"a","done":true,"score":90}]}`, storedJSON(t, srv))
+	assert.Empty(t, res.Report.Conflicts())
+}

@@ -27,7 +27,10 @@ const applyBudget = 20_000_000
 //     by identity, never by position, so an element inserted at the front
 //     does not shift the others' members. When the elements are objects
 //     that a string member identifies (such as "id": see below), elements
-//     with the same identity are aligned wherever they stand. Otherwise
+//     with the same identity are aligned wherever they stand, and elements
+//     with identities new to to are paired in order with those to dropped
+//     between the same two aligned elements (an identity edited in place
+//     and a replacement look alike there). Otherwise
 //     they are aligned by a diff of their values: an element kept by the
 //     change is doc's element; an element changed in place (a run of
 //     changed elements, paired in order with the run it replaces) is
@@ -182,17 +185,55 @@ func (a *applier) array(f, t, d *node) *node {
 
 // keyed applies the change to an array whose elements an identifying
 // member names: each element of t is applied onto the element of doc whose
-// view has the same identity, wherever it stood; an element whose identity
-// is new carries nothing; elements whose identity t dropped go.
+// view has the same identity, wherever it stood. Elements of t with a new
+// identity, between two elements aligned by identity, are paired in order
+// with the elements of f whose identity t dropped between the same two
+// (an identity changed in place, or a replacement: the two cannot be told
+// apart); the rest of them are new and carry nothing, and the rest of
+// those of f go.
 func (a *applier) keyed(k string, f, t, d *node) *node {
 	at := make(map[string]int, len(f.kids))
 	for i, e := range f.kids {
 		at[keyOf(e, k)] = i
 	}
+	partner := make([]int, len(t.kids))
+	used := make([]bool, len(f.kids))
+	for j, e := range t.kids {
+		partner[j] = -1
+		if i, ok := at[keyOf(e, k)]; ok {
+			partner[j], used[i] = i, true
+		}
+	}
+	// Runs of new identities between anchors.
+	for j := 0; j < len(t.kids); {
+		if partner[j] >= 0 {
+			j++
+			continue
+		}
+		end := j
+		for end < len(t.kids) && partner[end] < 0 {
+			end++
+		}
+		lo, hi := -1, len(f.kids)
+		if j > 0 {
+			lo = partner[j-1]
+		}
+		if end < len(t.kids) {
+			hi = partner[end]
+		}
+		next := j
+		for i := lo + 1; i < hi && next < end; i++ {
+			if !used[i] {
+				partner[next], used[i] = i, true
+				next++
+			}
+		}
+		j = end
+	}
 	kids := make([]*node, 0, len(t.kids)+max(len(d.kids)-len(f.kids), 0))
-	for _, e := range t.kids {
-		i, ok := at[keyOf(e, k)]
-		if !ok || i >= len(d.kids) {
+	for j, e := range t.kids {
+		i := partner[j]
+		if i < 0 || i >= len(d.kids) {
 			kids = append(kids, e)
 			continue
 		}
