@@ -184,52 +184,11 @@ func (a *applier) array(f, t, d *node) *node {
 }
 
 // keyed applies the change to an array whose elements an identifying
-// member names: each element of t is applied onto the element of doc whose
-// view has the same identity, wherever it stood. Elements of t with a new
-// identity, between two elements aligned by identity, are paired in order
-// with the elements of f whose identity t dropped between the same two
-// (an identity changed in place, or a replacement: the two cannot be told
-// apart); the rest of them are new and carry nothing, and the rest of
-// those of f go.
+// member names: each element of t is applied onto the element of doc its
+// partner in f (see partners) stands for; an element without one is new
+// and carries nothing; elements of f without a partner go.
 func (a *applier) keyed(k string, f, t, d *node) *node {
-	at := make(map[string]int, len(f.kids))
-	for i, e := range f.kids {
-		at[keyOf(e, k)] = i
-	}
-	partner := make([]int, len(t.kids))
-	used := make([]bool, len(f.kids))
-	for j, e := range t.kids {
-		partner[j] = -1
-		if i, ok := at[keyOf(e, k)]; ok {
-			partner[j], used[i] = i, true
-		}
-	}
-	// Runs of new identities between anchors.
-	for j := 0; j < len(t.kids); {
-		if partner[j] >= 0 {
-			j++
-			continue
-		}
-		end := j
-		for end < len(t.kids) && partner[end] < 0 {
-			end++
-		}
-		lo, hi := -1, len(f.kids)
-		if j > 0 {
-			lo = partner[j-1]
-		}
-		if end < len(t.kids) {
-			hi = partner[end]
-		}
-		next := j
-		for i := lo + 1; i < hi && next < end; i++ {
-			if !used[i] {
-				partner[next], used[i] = i, true
-				next++
-			}
-		}
-		j = end
-	}
+	partner := partners(k, f.kids, t.kids)
 	kids := make([]*node, 0, len(t.kids)+max(len(d.kids)-len(f.kids), 0))
 	for j, e := range t.kids {
 		i := partner[j]

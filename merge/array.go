@@ -402,25 +402,42 @@ func (m *merger) runConflict(res, bs, os, ts []*node) ([]*node, error) {
 // there: Ours or Theirs takes that side's order (a Decision at the array's
 // path, before the elements' own, records it), Fail leaves it undecided.
 func (m *merger) keyed(k string, base, ours, theirs *node, b, o, t []*node) (*node, error) {
-	index := func(a []*node) map[string]*node {
-		out := make(map[string]*node, len(a))
-		for _, e := range a {
-			out[keyOf(e, k)] = e
+	// Each element's identity is its partner's in base (see partners), or
+	// its own when it is new.
+	bids := make([]string, len(b))
+	for i, e := range b {
+		bids[i] = keyOf(e, k)
+	}
+	idsOf := func(side []*node) []string {
+		out := make([]string, len(side))
+		for j, p := range partners(k, b, side) {
+			if p >= 0 {
+				out[j] = bids[p]
+			} else {
+				out[j] = keyOf(side[j], k)
+			}
 		}
 		return out
 	}
-	bm, om, tm := index(b), index(o), index(t)
-	common := func(a []*node) []string {
+	oids, tids := idsOf(o), idsOf(t)
+	index := func(ids []string, a []*node) map[string]*node {
+		out := make(map[string]*node, len(a))
+		for i, e := range a {
+			out[ids[i]] = e
+		}
+		return out
+	}
+	bm, om, tm := index(bids, b), index(oids, o), index(tids, t)
+	common := func(ids []string) []string {
 		var out []string
-		for _, e := range a {
-			id := keyOf(e, k)
+		for _, id := range ids {
 			if bm[id] != nil && om[id] != nil && tm[id] != nil {
 				out = append(out, id)
 			}
 		}
 		return out
 	}
-	cb, co, ct := common(b), common(o), common(t)
+	cb, co, ct := common(bids), common(oids), common(tids)
 	oursFirst := false
 	orderAt := -1
 	switch {
@@ -440,17 +457,13 @@ func (m *merger) keyed(k string, base, ours, theirs *node, b, o, t []*node) (*no
 		orderAt = m.record(base, ours, theirs, nil, rule)
 		oursFirst = p == Ours
 	}
-	first, second := t, o
+	first, second, secondMap := tids, oids, om
 	if oursFirst {
-		first, second = o, t
+		first, second, secondMap = oids, tids, tm
 	}
-	seq := newSequence(first, k)
-	secondIDs := om
-	if oursFirst {
-		secondIDs = tm
-	}
-	seq.merge(second, k, func(id string) bool { return bm[id] == nil && secondIDs[id] == nil })
-	seq.merge(b, k, nil)
+	seq := newSequence(first)
+	seq.merge(second, func(id string) bool { return bm[id] == nil && secondMap[id] == nil })
+	seq.merge(bids, nil)
 
 	res := make([]*node, 0, max(len(o), len(t)))
 	var err error
@@ -475,9 +488,9 @@ type sequence struct {
 	head int // -1 when empty
 }
 
-func newSequence(a []*node, k string) *sequence {
-	s := &sequence{pos: make(map[string]int, len(a)), head: -1}
-	s.merge(a, k, nil)
+func newSequence(ids []string) *sequence {
+	s := &sequence{pos: make(map[string]int, len(ids)), head: -1}
+	s.merge(ids, nil)
 	return s
 }
 
@@ -497,15 +510,14 @@ func (s *sequence) insertAfter(prev int, id string) int {
 	return at
 }
 
-// merge adds the identities of a that the sequence lacks, each after the
-// identity it follows in a (at the front when it follows none) and after
+// merge adds the identities of ids that the sequence lacks, each after the
+// identity it follows in ids (at the front when it follows none) and after
 // the identities there that pass (the first side's own additions at that
-// point), so that runs of new identities keep a's order and additions at
+// point), so that runs of new identities keep their order and additions at
 // one point come first side first.
-func (s *sequence) merge(a []*node, k string, pass func(id string) bool) {
+func (s *sequence) merge(ids []string, pass func(id string) bool) {
 	prev := -1
-	for _, e := range a {
-		id := keyOf(e, k)
+	for _, id := range ids {
 		at, ok := s.pos[id]
 		if !ok {
 			for {

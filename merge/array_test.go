@@ -516,6 +516,13 @@ func TestJSONArraysByIdentity(t *testing.T) {
 			wantDecisions: []string{"/t policy:ours", "/t/0/v theirs-only"},
 		},
 		{
+			name:   "one edits an identity in place, the other another member",
+			base:   `[{"id":"a","v":1},{"id":"b","v":1}]`,
+			ours:   `[{"id":"a2","v":1},{"id":"b","v":1}]`,
+			theirs: `[{"id":"a","v":2},{"id":"b","v":1}]`,
+			want:   `[{"id":"a2","v":2},{"id":"b","v":1}]`,
+		},
+		{
 			name:          "no shared identity: aligned by value",
 			base:          `[{"name":"x"}]`,
 			ours:          `[{"name":"y"}]`,

@@ -75,3 +75,52 @@ func identifies(k string, work *int, arrays [][]*node) (int, bool) {
 
 // keyOf returns the identifying value of an element (see identity).
 func keyOf(e *node, k string) string { return e.member(k).str }
+
+// partners aligns the elements of to with those of from by the identifying
+// member k: for each element of to, the index of its partner in from, or -1
+// for a new element. Elements with the same identity are partners wherever
+// they stand. Elements of to whose identity from lacks, between two
+// elements aligned by identity, are partnered in order with the elements
+// of from whose identity to lacks between the same two: an identity edited
+// in place and a replacement look alike there, and an element edited in
+// place must keep what it holds.
+func partners(k string, from, to []*node) []int {
+	at := make(map[string]int, len(from))
+	for i, e := range from {
+		at[keyOf(e, k)] = i
+	}
+	partner := make([]int, len(to))
+	used := make([]bool, len(from))
+	for j, e := range to {
+		partner[j] = -1
+		if i, ok := at[keyOf(e, k)]; ok {
+			partner[j], used[i] = i, true
+		}
+	}
+	for j := 0; j < len(to); {
+		if partner[j] >= 0 {
+			j++
+			continue
+		}
+		end := j
+		for end < len(to) && partner[end] < 0 {
+			end++
+		}
+		lo, hi := -1, len(from)
+		if j > 0 {
+			lo = partner[j-1]
+		}
+		if end < len(to) {
+			hi = partner[end]
+		}
+		next := j
+		for i := lo + 1; i < hi && next < end; i++ {
+			if !used[i] {
+				partner[next], used[i] = i, true
+				next++
+			}
+		}
+		j = end
+	}
+	return partner
+}
