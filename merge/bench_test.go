@@ -238,3 +238,57 @@ func BenchmarkMergeText1MiB(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkApply times Apply, which typed clients write through, beside
+// the member-by-member merge with ours winning (merge.JSON with Ours, which
+// keeps hidden members outside arrays only) on the same inputs: the view is
+// ours' document without each item's note, the change ticks one item in
+// ten.
+func BenchmarkApply(b *testing.B) {
+	for _, sz := range benchSizes {
+		_, doc, _ := benchDocs(sz.size)
+		var stored map[string]any
+		if err := json.Unmarshal(doc, &stored); err != nil {
+			b.Fatal(err)
+		}
+		view := map[string]any{}
+		edited := map[string]any{}
+		i := 0
+		for k, x := range stored {
+			it, ok := x.(map[string]any)
+			if !ok {
+				view[k], edited[k] = x, x
+				continue
+			}
+			v, e := map[string]any{}, map[string]any{}
+			for m, x := range it {
+				if m != "note" {
+					v[m], e[m] = x, x
+				}
+			}
+			if i%10 == 0 {
+				e["done"] = true
+			}
+			view[k], edited[k] = v, e
+			i++
+		}
+		from, _ := json.Marshal(view)
+		to, _ := json.Marshal(edited)
+		b.Run(sz.name+"/apply", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Apply(from, to, doc); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(sz.name+"/json-ours", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := JSON(from, to, doc, &Options{Policy: Ours}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
