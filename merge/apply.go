@@ -27,29 +27,32 @@ const applyBudget = 20_000_000
 //     by identity, never by position, so an element inserted at the front
 //     does not shift the others' members. When the elements are objects
 //     that a string member identifies (such as "id": see below), elements
-//     with the same identity are aligned wherever they stand, and elements
-//     with identities new to to are paired in order with those to dropped
-//     between the same two aligned elements (an identity edited in place
-//     and a replacement look alike there). Otherwise
-//     they are aligned by a diff of their values: an element kept by the
-//     change is doc's element; an element changed in place (a run of
-//     changed elements, paired in order with the run it replaces) is
-//     applied recursively onto doc's element. Where values repeat and the
-//     diff could align an element with more than one equal element, the
-//     earliest is taken. Either way an aligned element keeps its
-//     undeclared members, an inserted element carries none, and removed
-//     elements go. Elements of doc beyond the length of from (a type that
-//     reads only the first n) are kept at the end.
+//     with the same identity are aligned wherever they stand; an element
+//     whose identity alone was edited (equal to a dropped one but for that
+//     member, between the same two aligned elements) is aligned with it.
+//     Otherwise the elements are aligned by a diff of their values: an
+//     element kept by the change is doc's element, and a run of changed
+//     elements is paired in order with the run of from it replaces (an
+//     element changed in place and a replacement look alike there). Where
+//     values repeat and the diff could align an element with more than one
+//     equal element, the earliest is taken. Either way an aligned element
+//     is applied recursively onto doc's and keeps its undeclared members,
+//     an element aligned with none is new and carries none, and elements of
+//     from aligned with none go. Elements of doc beyond the length of from
+//     (a type that reads only the first n) are kept at the end; elements
+//     from shows beyond doc's length (a fixed-size type's padding) are
+//     written only if the change set them.
 //   - Anything else (scalars, or values whose kinds differ) takes to's
 //     value.
 //
 // An identifying member is one whose value is a string in every element of
 // from and to, distinct within each, and shared by at least one element of
-// both; of several, the one whose values they share most.
+// both; of several, the one whose values they share most, and on a tie the
+// only one named like an identifier ("id", "key", "uuid", or ending so),
+// else none.
 //
-// The diff work of one call is bounded; past it, the remaining arrays are
-// aligned by their common start and end, and the elements between are
-// paired in order.
+// Work is linear in the size of the documents, and the comparison of array
+// elements draws on a budget; past it, arrays are paired in order.
 //
 // When from equals to, Apply returns doc itself. All three must be JSON
 // texts as JSON accepts them; otherwise Apply returns an *InvalidJSONError
@@ -84,17 +87,24 @@ type applier struct {
 }
 
 // value applies the change f → t onto d. f and d may be nil (absent); t
-// is never nil.
+// is never nil. It returns nil when the result is absent: a value the view
+// shows but doc lacks (a field's zero value), left alone by the change.
+// Containers are walked once, member by member, so that the work stays
+// linear in the size of the documents however deep they nest; a container
+// nothing in which changed is d itself.
 func (a *applier) value(f, t, d *node) *node {
 	switch {
 	case d == nil:
+		if f != nil && equal(f, t) {
+			return nil
+		}
 		return t
-	case f != nil && equal(f, t):
-		return d
 	case t.kind == kindObject && d.kind == kindObject:
 		return a.object(f, t, d)
 	case t.kind == kindArray && d.kind == kindArray && f != nil && f.kind == kindArray:
 		return a.array(f, t, d)
+	case f != nil && equal(f, t):
+		return d
 	}
 	return t
 }
@@ -105,6 +115,7 @@ func (a *applier) object(f, t, d *node) *node {
 	}
 	keys := make([]string, 0, len(d.keys)+len(t.keys))
 	vals := make([]*node, 0, len(d.keys)+len(t.keys))
+	same := true
 	for i, k := range d.keys {
 		var fv *node
 		if f != nil {
@@ -112,145 +123,161 @@ func (a *applier) object(f, t, d *node) *node {
 		}
 		switch tv := t.member(k); {
 		case tv != nil:
+			v := a.value(fv, tv, d.kids[i])
+			same = same && v == d.kids[i]
 			keys = append(keys, k)
-			vals = append(vals, a.value(fv, tv, d.kids[i]))
+			vals = append(vals, v)
 		case fv == nil:
 			// Not part of the view: kept as stored.
 			keys = append(keys, k)
 			vals = append(vals, d.kids[i])
+		default:
+			same = false // removed by the change
 		}
 	}
 	for i, k := range t.keys {
 		if d.has(k) {
 			continue
 		}
-		// A member doc lacks is added only if the change set it: a view
-		// that shows an absent member (a field's zero value) and left it
-		// alone adds nothing.
+		var fv *node
 		if f != nil {
-			if fv := f.member(k); fv != nil && equal(fv, t.kids[i]) {
-				continue
-			}
+			fv = f.member(k)
 		}
-		keys = append(keys, k)
-		vals = append(vals, t.kids[i])
+		if v := a.value(fv, t.kids[i], nil); v != nil {
+			same = false
+			keys = append(keys, k)
+			vals = append(vals, v)
+		}
+	}
+	if same {
+		return d
 	}
 	return newObject(keys, vals)
 }
 
 func (a *applier) array(f, t, d *node) *node {
+	var partner []int
 	if k, ok := identity(&a.budget, f.kids, t.kids); ok {
-		return a.keyed(k, f, t, d)
-	}
-	match := a.align(f.kids, t.kids)
-	// at returns doc's element for from's element i, or nil.
-	at := func(i int) *node {
-		if i < len(d.kids) {
-			return d.kids[i]
-		}
-		return nil
+		partner = partners(k, f.kids, t.kids, true)
+	} else {
+		partner = a.align(f.kids, t.kids)
 	}
 	kids := make([]*node, 0, len(t.kids)+max(len(d.kids)-len(f.kids), 0))
-	i, j := 0, 0
-	for i < len(f.kids) || j < len(t.kids) {
-		if i < len(f.kids) && match[i] >= 0 && int(match[i]) == j {
-			kids = append(kids, a.value(f.kids[i], t.kids[j], at(i)))
-			i, j = i+1, j+1
-			continue
-		}
-		// A run of changes: from's unmatched elements up to the next match
-		// and to's elements up to that match's partner.
-		ei := i
-		for ei < len(f.kids) && match[ei] < 0 {
-			ei++
-		}
-		ej := len(t.kids)
-		if ei < len(f.kids) {
-			ej = int(match[ei])
-		}
-		for p := 0; j+p < ej; p++ {
-			if i+p < ei {
-				kids = append(kids, a.value(f.kids[i+p], t.kids[j+p], at(i+p)))
-			} else {
-				kids = append(kids, t.kids[j+p])
-			}
-		}
-		i, j = ei, ej
-	}
-	for k := len(f.kids); k < len(d.kids); k++ {
-		kids = append(kids, d.kids[k])
-	}
-	return &node{kind: kindArray, kids: kids}
-}
-
-// keyed applies the change to an array whose elements an identifying
-// member names: each element of t is applied onto the element of doc its
-// partner in f (see partners) stands for; an element without one is new
-// and carries nothing; elements of f without a partner go.
-func (a *applier) keyed(k string, f, t, d *node) *node {
-	partner := partners(k, f.kids, t.kids)
-	kids := make([]*node, 0, len(t.kids)+max(len(d.kids)-len(f.kids), 0))
+	same := len(t.kids) == len(f.kids)
 	for j, e := range t.kids {
 		i := partner[j]
-		if i < 0 || i >= len(d.kids) {
+		if i < 0 {
 			kids = append(kids, e)
+			same = false
 			continue
 		}
-		kids = append(kids, a.value(f.kids[i], e, d.kids[i]))
+		var di *node
+		if i < len(d.kids) {
+			di = d.kids[i]
+		}
+		if v := a.value(f.kids[i], e, di); v != nil {
+			kids = append(kids, v)
+			same = same && i == j && v == di
+		}
 	}
 	for i := len(f.kids); i < len(d.kids); i++ {
 		kids = append(kids, d.kids[i])
 	}
+	if same && len(kids) == len(d.kids) {
+		return d
+	}
 	return &node{kind: kindArray, kids: kids}
 }
 
-// align returns, for each element of f, the index of the element of t it
+// align returns, for each element of t, the index of the element of f it
 // is aligned with, or -1. Equal values are aligned by a longest common
-// subsequence that takes the earliest of repeated values: the diff runs on
-// the reversed sequences, with changes slid to their start there (to the
-// end here).
-func (a *applier) align(f, t []*node) []int32 {
-	fi, ti := a.intern(f), a.intern(t)
-	slices.Reverse(fi)
-	slices.Reverse(ti)
-	rev, ok := lcs(fi, ti, &a.budget)
-	if ok && slideLeft(fi, ti, rev, &a.budget) {
-		n, m := len(f), len(t)
-		match := make([]int32, n)
-		for i := range match {
-			match[i] = -1
-			if r := rev[n-1-i]; r >= 0 {
-				match[i] = int32(m - 1 - int(r))
-			}
-		}
-		return match
-	}
-	// Out of budget: the common start and end, and nothing between.
+// subsequence that takes the earliest of repeated values (the diff runs on
+// the reversed sequences, with changes slid to their start there, to the
+// end here); each run of changed elements between two aligned ones is
+// paired in order with the run of f it replaces, the longer run's extra
+// elements left new (or removed). Past the work budget, the arrays are
+// aligned by their common start and end, and paired in order between.
+func (a *applier) align(f, t []*node) []int {
 	match := make([]int32, len(f))
 	for i := range match {
 		match[i] = -1
 	}
-	slices.Reverse(fi)
-	slices.Reverse(ti)
-	s := 0
-	for s < len(fi) && s < len(ti) && fi[s] == ti[s] {
-		match[s] = int32(s)
-		s++
+	fi, okF := a.intern(f)
+	ti, okT := a.intern(t)
+	switch {
+	case !okF || !okT:
+	default:
+		rf, rt := reversed(fi), reversed(ti)
+		rev, ok := lcs(rf, rt, &a.budget)
+		if ok && slideLeft(rf, rt, rev, &a.budget) {
+			n, m := len(f), len(t)
+			for i := range match {
+				if r := rev[n-1-i]; r >= 0 {
+					match[i] = int32(m - 1 - int(r))
+				}
+			}
+			break
+		}
+		for i := range match {
+			match[i] = -1
+		}
+		s := 0
+		for s < len(fi) && s < len(ti) && fi[s] == ti[s] {
+			match[s] = int32(s)
+			s++
+		}
+		for e := 1; e <= len(fi)-s && e <= len(ti)-s && fi[len(fi)-e] == ti[len(ti)-e]; e++ {
+			match[len(fi)-e] = int32(len(ti) - e)
+		}
 	}
-	for e := 1; e <= len(fi)-s && e <= len(ti)-s && fi[len(fi)-e] == ti[len(ti)-e]; e++ {
-		match[len(fi)-e] = int32(len(ti) - e)
+	// From matches to partners, pairing the runs between in order.
+	partner := make([]int, len(t))
+	for j := range partner {
+		partner[j] = -1
 	}
-	return match
+	i, j := 0, 0
+	for i < len(f) || j < len(t) {
+		if i < len(f) && match[i] >= 0 && int(match[i]) == j {
+			partner[j] = i
+			i, j = i+1, j+1
+			continue
+		}
+		ei := i
+		for ei < len(f) && match[ei] < 0 {
+			ei++
+		}
+		ej := len(t)
+		if ei < len(f) {
+			ej = int(match[ei])
+		}
+		for p := 0; i+p < ei && j+p < ej; p++ {
+			partner[j+p] = i + p
+		}
+		i, j = ei, ej
+	}
+	return partner
 }
 
-// intern numbers values so that equal values get equal ids.
-func (a *applier) intern(ns []*node) []int32 {
+// reversed returns a reversed copy of ids.
+func reversed(ids []int32) []int32 {
+	out := slices.Clone(ids)
+	slices.Reverse(out)
+	return out
+}
+
+// intern numbers values so that equal values get equal ids, charging the
+// budget for the text it compares; it reports false once that is spent.
+func (a *applier) intern(ns []*node) ([]int32, bool) {
 	if a.ids == nil {
 		a.ids = map[string]int32{}
 	}
 	out := make([]int32, len(ns))
 	for i, n := range ns {
+		if a.budget <= 0 {
+			return nil, false
+		}
 		a.buf = appendCanonical(a.buf[:0], n)
+		a.budget -= len(a.buf) + 1
 		id, ok := a.ids[string(a.buf)]
 		if !ok {
 			id = int32(len(a.ids))
@@ -258,5 +285,8 @@ func (a *applier) intern(ns []*node) []int32 {
 		}
 		out[i] = id
 	}
-	return out
+	if len(a.buf) > 1<<16 {
+		a.buf = nil
+	}
+	return out, true
 }

@@ -440,3 +440,112 @@ func TestApplyKeyedEdits(t *testing.T) {
 		}
 	}
 }
+
+func TestApplyReviewCases(t *testing.T) {
+	tests := []struct {
+		name, from, to, doc, want string
+	}{
+		{
+			name: "a replacement where an element was removed carries nothing",
+			from: `[{"id":"a","title":"Buy milk"},{"id":"b","title":"x"}]`,
+			to:   `[{"id":"c","title":"Pay rent"},{"id":"b","title":"x"}]`,
+			doc:  `[{"id":"a","title":"Buy milk","assignee":"bob"},{"id":"b","title":"x","assignee":"eve"}]`,
+			want: `[{"id":"c","title":"Pay rent"},{"id":"b","title":"x","assignee":"eve"}]`,
+		},
+		{
+			name: "an identity edited in place, nothing else, keeps the element's members",
+			from: `[{"id":"a","title":"t"},{"id":"b","title":"x"}]`,
+			to:   `[{"id":"a2","title":"t"},{"id":"b","title":"x"}]`,
+			doc:  `[{"id":"a","title":"t","assignee":"bob"},{"id":"b","title":"x","assignee":"eve"}]`,
+			want: `[{"id":"a2","title":"t","assignee":"bob"},{"id":"b","title":"x","assignee":"eve"}]`,
+		},
+		{
+			name: "two members tie and neither reads as an identifier: aligned by value",
+			from: `[{"label":"gold","user":"u1"},{"label":"silver","user":"u2"}]`,
+			to:   `[{"label":"silver","user":"u1"},{"label":"gold","user":"u2"}]`,
+			doc:  `[{"label":"gold","user":"u1","secret":"S1"},{"label":"silver","user":"u2","secret":"S2"}]`,
+			want: `[{"label":"silver","user":"u1","secret":"S1"},{"label":"gold","user":"u2","secret":"S2"}]`,
+		},
+		{
+			name: "a tie broken by an identifier's name",
+			from: `[{"label":"gold","userId":"u1"},{"label":"silver","userId":"u2"}]`,
+			to:   `[{"label":"silver","userId":"u2"},{"label":"gold","userId":"u1"}]`,
+			doc:  `[{"label":"gold","userId":"u1","secret":"S1"},{"label":"silver","userId":"u2","secret":"S2"}]`,
+			want: `[{"label":"silver","userId":"u2","secret":"S2"},{"label":"gold","userId":"u1","secret":"S1"}]`,
+		},
+		{
+			name: "a fixed-size view pads nothing onto a shorter doc",
+			from: `[{"v":1},{"v":0},{"v":0}]`,
+			to:   `[{"v":2},{"v":0},{"v":0}]`,
+			doc:  `[{"v":1,"x":"keep"}]`,
+			want: `[{"v":2,"x":"keep"}]`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Apply([]byte(tt.from), []byte(tt.to), []byte(tt.doc))
+			require.NoError(t, err)
+			assert.Equal(t, compact(t, tt.want), string(got))
+		})
+	}
+}
+
+// TestApplyDeepNesting runs Apply on documents nested nearly as deep as
+// the parser allows, with one leaf changed: objects, arrays, and arrays of
+// identified objects.
+func TestApplyDeepNesting(t *testing.T) {
+	const depth = 9990
+	nest := func(levels int, open, close, leaf string) []byte {
+		return []byte(strings.Repeat(open, levels) + leaf + strings.Repeat(close, levels))
+	}
+	tests := []struct {
+		name          string
+		levels        int
+		from, to, doc []byte
+	}{
+		{"objects", depth, nest(depth, `{"a":`, `}`, `1`), nest(depth, `{"a":`, `}`, `2`), nest(depth, `{"x":0,"a":`, `}`, `1`)},
+		{"arrays", depth, nest(depth, `[`, `]`, `1`), nest(depth, `[`, `]`, `2`), nest(depth, `[`, `]`, `1`)},
+		{"identified", depth / 2, nest(depth/2, `[{"id":"k","a":`, `}]`, `1`), nest(depth/2, `[{"id":"k","a":`, `}]`, `2`), nest(depth/2, `[{"id":"k","x":0,"a":`, `}]`, `1`)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Apply(tt.from, tt.to, tt.doc)
+			require.NoError(t, err)
+			assert.Contains(t, string(got), "2")
+			assert.NotContains(t, string(got), "1")
+			if tt.name != "arrays" {
+				assert.Equal(t, tt.levels, strings.Count(string(got), `"x":0`), "hidden members kept at every level")
+			}
+		})
+	}
+}
+
+// TestIdentityWideFirstElement: a first element with many members followed
+// by many elements that hold none of them costs little to rule out.
+func TestIdentityWideFirstElement(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`[{`)
+	for i := range 4000 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `"k%d":"v"`, i)
+	}
+	b.WriteString(`}`)
+	b.WriteString(strings.Repeat(`,{}`, 200_000))
+	base := b.String() + `]`
+	ours := b.String() + `,{"o":1}]`
+	theirs := b.String() + `,{"t":1}]`
+	work := 1 << 30
+	n, err := parseInput([]byte(base), "base")
+	require.NoError(t, err)
+	_, ok := identity(&work, n.kids, n.kids)
+	assert.False(t, ok)
+	assert.Greater(t, work, 1<<30-100_000, "each member is ruled out at the first element without it")
+
+	got, _, err := JSON([]byte(base), []byte(ours), []byte(theirs), nil)
+	require.NoError(t, err)
+	assert.True(t, strings.HasSuffix(string(got), `{"t":1},{"o":1}]`))
+	_, err = Apply([]byte(base), []byte(ours), []byte(base))
+	require.NoError(t, err)
+}

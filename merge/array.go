@@ -402,23 +402,17 @@ func (m *merger) runConflict(res, bs, os, ts []*node) ([]*node, error) {
 // there: Ours or Theirs takes that side's order (a Decision at the array's
 // path, before the elements' own, records it), Fail leaves it undecided.
 func (m *merger) keyed(k string, base, ours, theirs *node, b, o, t []*node) (*node, error) {
-	// Each element's identity is its partner's in base (see partners), or
-	// its own when it is new.
-	bids := make([]string, len(b))
-	for i, e := range b {
-		bids[i] = keyOf(e, k)
-	}
-	idsOf := func(side []*node) []string {
-		out := make([]string, len(side))
-		for j, p := range partners(k, b, side) {
-			if p >= 0 {
-				out[j] = bids[p]
-			} else {
-				out[j] = keyOf(side[j], k)
-			}
+	// Each element's identity is its key: an element whose key a side
+	// edited is, for the merge, removed there and added anew, so that the
+	// other side's changes to it are a conflict rather than lost.
+	idsOf := func(a []*node) []string {
+		out := make([]string, len(a))
+		for i, e := range a {
+			out[i] = keyOf(e, k)
 		}
 		return out
 	}
+	bids := idsOf(b)
 	oids, tids := idsOf(o), idsOf(t)
 	index := func(ids []string, a []*node) map[string]*node {
 		out := make(map[string]*node, len(a))

@@ -75,9 +75,10 @@
 //
 // Apply makes a change measured on a view of a document (the document as a
 // Go type sees it, with undeclared members left out) on the stored
-// document itself, keeping everything the view does not show; elements of
-// arrays are aligned by a diff of the view, so an inserted element never
-// shifts another's members. Typed clients write through it.
+// document itself, keeping everything the view does not show. Elements of
+// arrays are aligned by an identifying member where they have one, else by
+// a diff of their values, so an inserted element never shifts another's
+// members. Typed clients write through it.
 //
 // # Merge patches
 //

@@ -100,10 +100,12 @@ type Options struct {
 // When every element of the three arrays is an object holding one member
 // with a string value distinct within each array, and the non-empty arrays
 // share at least one of its values (an "id": of several such members, the
-// one with most values shared), elements are merged by that identity, as
+// one with most values shared; on a tie, the only one named like an
+// identifier, such as "id", "key" or "userId", else none), elements are
+// merged by that identity, as
 // members of an object are: the versions of one element merge as one value
-// wherever each side moved it (an element whose identity a side edited in
-// place, between the same two elements, counts as the same element); an element one side removed and the other
+// wherever each side moved it (an element whose identity a side edited
+// counts as removed there and added anew); an element one side removed and the other
 // left alone is removed, removed against changed is a conflict at its
 // path; elements either side added are kept, and two added with one
 // identity merge as one. The order is that of the side that moved elements
