@@ -99,6 +99,10 @@ func (a *applier) value(f, t, d *node) *node {
 			return nil
 		}
 		return t
+	case f != nil && f.raw != nil && t.raw != nil && string(f.raw) == string(t.raw):
+		// Untouched, by the texts alone: a memory comparison, whose cost
+		// stays small even when repeated down a deep chain.
+		return d
 	case t.kind == kindObject && d.kind == kindObject:
 		return a.object(f, t, d)
 	case t.kind == kindArray && d.kind == kindArray && f != nil && f.kind == kindArray:
@@ -113,9 +117,20 @@ func (a *applier) object(f, t, d *node) *node {
 	if f != nil && f.kind != kindObject {
 		f = nil
 	}
-	keys := make([]string, 0, len(d.keys)+len(t.keys))
-	vals := make([]*node, 0, len(d.keys)+len(t.keys))
-	same := true
+	// keys and vals are built only from the first change on; until then
+	// the result is d's members as they are.
+	var (
+		keys    []string
+		vals    []*node
+		changed bool
+	)
+	change := func(upto int) {
+		if !changed {
+			changed = true
+			keys = append(make([]string, 0, len(d.keys)+len(t.keys)), d.keys[:upto]...)
+			vals = append(make([]*node, 0, len(d.keys)+len(t.keys)), d.kids[:upto]...)
+		}
+	}
 	for i, k := range d.keys {
 		var fv *node
 		if f != nil {
@@ -124,15 +139,21 @@ func (a *applier) object(f, t, d *node) *node {
 		switch tv := t.member(k); {
 		case tv != nil:
 			v := a.value(fv, tv, d.kids[i])
-			same = same && v == d.kids[i]
-			keys = append(keys, k)
-			vals = append(vals, v)
+			if v != d.kids[i] {
+				change(i)
+			}
+			if changed {
+				keys = append(keys, k)
+				vals = append(vals, v)
+			}
 		case fv == nil:
 			// Not part of the view: kept as stored.
-			keys = append(keys, k)
-			vals = append(vals, d.kids[i])
+			if changed {
+				keys = append(keys, k)
+				vals = append(vals, d.kids[i])
+			}
 		default:
-			same = false // removed by the change
+			change(i) // removed by the change
 		}
 	}
 	for i, k := range t.keys {
@@ -144,12 +165,12 @@ func (a *applier) object(f, t, d *node) *node {
 			fv = f.member(k)
 		}
 		if v := a.value(fv, t.kids[i], nil); v != nil {
-			same = false
+			change(len(d.keys))
 			keys = append(keys, k)
 			vals = append(vals, v)
 		}
 	}
-	if same {
+	if !changed {
 		return d
 	}
 	return newObject(keys, vals)
