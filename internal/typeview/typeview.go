@@ -1,6 +1,7 @@
 package typeview
 
 import (
+	"bytes"
 	"encoding"
 	"encoding/json"
 	"errors"
@@ -339,7 +340,7 @@ func (f *filter) object(v *View, out []byte) []byte {
 		keep := true
 		switch v.shape {
 		case object:
-			child, keep = v.fields[name]
+			child, keep = v.fields[string(name)]
 		case mapping, sequence:
 			child = v.elem
 		}
@@ -411,21 +412,22 @@ func (f *filter) array(v *View, out []byte) []byte {
 	return out
 }
 
-// name reads a member name and returns it decoded.
-func (f *filter) name() (string, bool) {
+// name reads a member name and returns it decoded, as bytes that may
+// point into the document (a lookup with string(name) copies nothing).
+func (f *filter) name() ([]byte, bool) {
 	start := f.pos
 	if !f.str() {
-		return "", false
+		return nil, false
 	}
 	raw := f.data[start:f.pos]
-	if !strings.Contains(string(raw), `\`) {
-		return string(raw[1 : len(raw)-1]), true
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return raw[1 : len(raw)-1], true
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", false
+		return nil, false
 	}
-	return s, true
+	return []byte(s), true
 }
 
 // str skips a string; it reports false if there is none.
