@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -916,4 +917,79 @@ func TestDefaultMergeKeepsBothSidesOfIdentifiedElements(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"items":[{"id":"new","done":false},{"id":"a","done":true,"score":90}]}`, storedJSON(t, srv))
 	assert.Empty(t, res.Report.Conflicts())
+}
+
+// TestTypedStructuralEditsKeepMembers is a property test through HTTP:
+// random inserts, removals, moves and ticks of identified items; every
+// item that keeps its id keeps the members other apps wrote into it, and a
+// new item carries none but, at most, those of an item the edit dropped.
+func TestTypedStructuralEditsKeepMembers(t *testing.T) {
+	srv := newServer(t, nil)
+	c := newClient[checklist](t, srv, nil)
+	ctx := context.Background()
+	for seed := range uint64(200) {
+		r := rand.New(rand.NewPCG(seed, 9))
+		n := 1 + r.IntN(6)
+		var stored strings.Builder
+		stored.WriteString(`{"items":[`)
+		for i := range n {
+			if i > 0 {
+				stored.WriteByte(',')
+			}
+			fmt.Fprintf(&stored, `{"id":"s%d","done":%t,"note":"note %d","Done":"shadow %d"}`, i, r.IntN(2) == 0, i, i)
+		}
+		stored.WriteString(`],"count":0,"foreign":1.10}`)
+		srv.SetDocument(key, "application/json", []byte(stored.String()))
+
+		var edited []item
+		_, err := c.Update(ctx, key, func(v checklist) (checklist, error) {
+			items := slices.Clone(v.Items)
+			for op := range 1 + r.IntN(4) {
+				switch kind := r.IntN(4); {
+				case kind == 0:
+					items = slices.Insert(items, r.IntN(len(items)+1), item{ID: fmt.Sprintf("new%d", op)})
+				case kind == 1 && len(items) > 1:
+					at := r.IntN(len(items))
+					items = slices.Delete(items, at, at+1)
+				case kind == 2 && len(items) > 1:
+					i, j := r.IntN(len(items)), r.IntN(len(items))
+					items[i], items[j] = items[j], items[i]
+				case len(items) > 0:
+					i := r.IntN(len(items))
+					items[i].Done = !items[i].Done
+				}
+			}
+			v.Items, edited = items, items
+			return v, nil
+		})
+		require.NoError(t, err, "seed %d", seed)
+
+		var got struct {
+			Items   []map[string]any `json:"items"`
+			Foreign json.Number      `json:"foreign"`
+		}
+		dec := json.NewDecoder(strings.NewReader(storedJSON(t, srv)))
+		dec.UseNumber()
+		require.NoError(t, dec.Decode(&got))
+		msg := fmt.Sprintf("seed %d: %s", seed, storedJSON(t, srv))
+		assert.Equal(t, "1.10", got.Foreign.String(), msg)
+		require.Len(t, got.Items, len(edited), msg)
+		kept := map[string]bool{}
+		for _, e := range edited {
+			kept[e.ID] = true
+		}
+		for i, e := range edited {
+			assert.Equal(t, e.ID, got.Items[i]["id"], msg)
+			assert.Equal(t, e.Done, got.Items[i]["done"], msg)
+			note, _ := got.Items[i]["note"].(string)
+			if strings.HasPrefix(e.ID, "s") {
+				assert.Equal(t, "note "+strings.TrimPrefix(e.ID, "s"), note, msg)
+				assert.Equal(t, "shadow "+strings.TrimPrefix(e.ID, "s"), got.Items[i]["Done"], msg)
+				continue
+			}
+			if note != "" {
+				assert.False(t, kept["s"+strings.TrimPrefix(note, "note ")], "%s: a kept item's member moved", msg)
+			}
+		}
+	}
 }
