@@ -31,9 +31,10 @@ const applyBudget = 20_000_000
 //     whose identity alone was edited (equal to a dropped one but for that
 //     member, between the same two aligned elements) is aligned with it.
 //     Otherwise the elements are aligned by a diff of their values: an
-//     element kept by the change is doc's element, and a run of changed
-//     elements is paired in order with the run of from it replaces (an
-//     element changed in place and a replacement look alike there). Where
+//     element kept by the change is doc's element, and the elements of a
+//     run of changes are paired with those of the run of from it replaces
+//     by likeness (the most members with equal values, strings and numbers
+//     counting double, in order; see below). Where
 //     values repeat and the diff could align an element with more than one
 //     equal element, the earliest is taken. Either way an aligned element
 //     is applied recursively onto doc's and keeps its undeclared members,
@@ -50,6 +51,12 @@ const applyBudget = 20_000_000
 // both; of several, the one whose values they share most, and on a tie the
 // only one named like an identifier ("id", "key", "uuid", or ending so),
 // else none.
+//
+// In a run of changes, two elements that share no member are alike only
+// by position: runs of one length are paired in order (each element
+// changed in place), runs of different lengths not at all, since what was
+// inserted, removed or changed cannot be told (a changed element then
+// counts as removed and added, without what it held).
 //
 // Work is linear in the size of the documents, and the comparison of array
 // elements draws on a budget; past it, arrays are paired in order.
@@ -271,12 +278,104 @@ func (a *applier) align(f, t []*node) []int {
 		if ei < len(f) {
 			ej = int(match[ei])
 		}
-		for p := 0; i+p < ei && j+p < ej; p++ {
-			partner[j+p] = i + p
-		}
+		a.pairRun(f[i:ei], t[j:ej], i, partner[j:ej])
 		i, j = ei, ej
 	}
 	return partner
+}
+
+// maxRunPairs bounds the element pairs pairRun compares in one run.
+const maxRunPairs = 1 << 16
+
+// pairRun pairs the elements of a run of changes: fs, the elements of from
+// the run replaces (from index i0 on), and ts, the elements of to that
+// replace them, setting partner for each element of ts. Elements are paired
+// by likeness, in order: an order-keeping matching that maximises the sum,
+// over the pairs, of the square of what the paired objects share (members
+// of the same name and value; see shared), so that one close pair
+// outweighs two loose ones.
+// Where no two
+// elements share a member, runs of one length are paired in order (each
+// element changed in place) and runs of different lengths not at all (what
+// was inserted, removed or changed cannot be told). Past the bound on the
+// pairs compared, or the work budget, runs are paired in order.
+func (a *applier) pairRun(fs, ts []*node, i0 int, partner []int) {
+	n, m := len(fs), len(ts)
+	inOrder := func() {
+		for p := 0; p < n && p < m; p++ {
+			partner[p] = i0 + p
+		}
+	}
+	if n == 0 || m == 0 {
+		return
+	}
+	if n*m > maxRunPairs || a.budget <= 0 {
+		inOrder()
+		return
+	}
+	sim := make([]int, n*m)
+	found := false
+	for x, fe := range fs {
+		for y, te := range ts {
+			if s := shared(fe, te, &a.budget); s > 0 {
+				// Squared, so that one close pair outweighs two loose ones.
+				sim[x*m+y], found = s*s, true
+			}
+		}
+	}
+	if !found {
+		if n == m {
+			inOrder()
+		}
+		return
+	}
+	// best[x][y]: the most shared members pairing fs[:x] with ts[:y].
+	best := make([]int, (n+1)*(m+1))
+	w := m + 1
+	for x := 1; x <= n; x++ {
+		for y := 1; y <= m; y++ {
+			v := max(best[(x-1)*w+y], best[x*w+y-1])
+			if s := sim[(x-1)*m+y-1]; s > 0 {
+				v = max(v, best[(x-1)*w+y-1]+s)
+			}
+			best[x*w+y] = v
+		}
+	}
+	for x, y := n, m; x > 0 && y > 0; {
+		switch s := sim[(x-1)*m+y-1]; {
+		case s > 0 && best[x*w+y] == best[(x-1)*w+y-1]+s:
+			partner[y-1] = i0 + x - 1
+			x, y = x-1, y-1
+		case best[x*w+y] == best[(x-1)*w+y]:
+			x--
+		default:
+			y--
+		}
+	}
+}
+
+// shared weighs the members objects a and b both hold with the same value
+// (0 for values that are not both objects), charging the budget. A shared
+// string or number weighs 2, any other value 1: a name or an id tells an
+// element apart more surely than a flag does.
+func shared(a, b *node, budget *int) int {
+	if a.kind != kindObject || b.kind != kindObject {
+		return 0
+	}
+	n := 0
+	for i, k := range a.keys {
+		*budget--
+		v := b.member(k)
+		if v == nil || !equal(a.kids[i], v) {
+			continue
+		}
+		if v.kind == kindString || v.kind == kindNumber {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
 }
 
 // reversed returns a reversed copy of ids.

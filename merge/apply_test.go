@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -329,7 +330,8 @@ func TestIdentity(t *testing.T) {
 		arrays []string
 		want   string
 	}{
-		{"id shared", []string{`[{"id":"a"},{"id":"b"}]`, `[{"id":"b"}]`}, "id"},
+		{"id shared", []string{`[{"id":"a","v":1},{"id":"b"}]`, `[{"id":"b"}]`}, "id"},
+		{"objects that are only their key", []string{`[{"id":"a"},{"id":"b"}]`, `[{"id":"b"}]`}, ""},
 		{"most shared wins", []string{`[{"t":"x","id":"a"},{"t":"y","id":"b"}]`, `[{"t":"z","id":"a"},{"t":"w","id":"b"}]`}, "id"},
 		{"no shared value: no evidence", []string{`[{"v":"x"}]`, `[{"v":"y"}]`}, ""},
 		{"numbers do not identify", []string{`[{"n":1},{"n":2}]`, `[{"n":1}]`}, ""},
@@ -358,6 +360,24 @@ func TestIdentity(t *testing.T) {
 // random inserts, removals, moves and in-place changes made on the view;
 // every element that keeps its id keeps the members the view hides.
 func TestApplyKeyedEdits(t *testing.T) {
+	for _, idFormat := range []string{`%q`, `%s`} {
+		t.Run(idFormat, func(t *testing.T) { testApplyKeyedEdits(t, idFormat) })
+	}
+}
+
+// testApplyKeyedEdits runs the property with ids written by idFormat from
+// strings "e<n>" or "new<n>": quoted (an identifying member) or bare digits
+// (numbers, which never identify: elements are paired by likeness).
+func testApplyKeyedEdits(t *testing.T, idFormat string) {
+	idText := func(id string) string {
+		if idFormat == `%q` {
+			return fmt.Sprintf(`%q`, id)
+		}
+		if strings.HasPrefix(id, "new") {
+			return "9" + strings.TrimPrefix(id, "new") + "9"
+		}
+		return "1" + strings.TrimPrefix(id, "e")
+	}
 	for seed := range uint64(500) {
 		r := rand.New(rand.NewPCG(seed, 3))
 		n := 1 + r.IntN(6)
@@ -377,7 +397,7 @@ func TestApplyKeyedEdits(t *testing.T) {
 				if i > 0 {
 					b.WriteByte(',')
 				}
-				fmt.Fprintf(&b, `{"id":%q,"done":%t`, e.id, e.done)
+				fmt.Fprintf(&b, `{"id":%s,"done":%t`, idText(e.id), e.done)
 				if withHidden && e.hidden != "" {
 					fmt.Fprintf(&b, `,"x":%q`, e.hidden)
 				}
@@ -395,7 +415,7 @@ func TestApplyKeyedEdits(t *testing.T) {
 			case kind == 1 && len(edited) > 1: // remove one
 				at := r.IntN(len(edited))
 				edited = slices.Delete(edited, at, at+1)
-			case kind == 2 && len(edited) > 1: // move one
+			case kind == 2 && len(edited) > 1 && idFormat == `%q`: // move one (numbers do not identify: a move is a removal and an insertion)
 				i, j := r.IntN(len(edited)), r.IntN(len(edited))
 				edited[i], edited[j] = edited[j], edited[i]
 			default: // change one in place
@@ -427,7 +447,13 @@ func TestApplyKeyedEdits(t *testing.T) {
 			kept[e.id] = true
 		}
 		for i, e := range edited {
-			assert.Equal(t, e.id, out[i]["id"], msg)
+			var wantID any = e.id
+			if idFormat != `%q` {
+				n, err := strconv.Atoi(idText(e.id))
+				require.NoError(t, err)
+				wantID = float64(n)
+			}
+			assert.Equal(t, wantID, out[i]["id"], msg)
 			assert.Equal(t, e.done, out[i]["done"], msg)
 			x, _ := out[i]["x"].(string)
 			if strings.HasPrefix(e.id, "e") {
@@ -548,4 +574,46 @@ func TestIdentityWideFirstElement(t *testing.T) {
 	assert.True(t, strings.HasSuffix(string(got), `{"t":1},{"o":1}]`))
 	_, err = Apply([]byte(base), []byte(ours), []byte(base))
 	require.NoError(t, err)
+}
+
+func TestApplyPairsRunsByLikeness(t *testing.T) {
+	tests := []struct {
+		name, from, to, doc, want string
+	}{
+		{
+			name: "numeric ids: drop one and edit the next",
+			from: `[{"id":1,"done":false},{"id":2,"done":false}]`,
+			to:   `[{"id":2,"done":true}]`,
+			doc:  `[{"id":1,"done":false,"note":"one"},{"id":2,"done":false,"note":"two"}]`,
+			want: `[{"id":2,"done":true,"note":"two"}]`,
+		},
+		{
+			name: "numeric ids: insert at the front and edit the first",
+			from: `[{"id":1,"done":false},{"id":2,"done":false}]`,
+			to:   `[{"id":9,"done":false},{"id":1,"done":true},{"id":2,"done":false}]`,
+			doc:  `[{"id":1,"done":false,"note":"one"},{"id":2,"done":false,"note":"two"}]`,
+			want: `[{"id":9,"done":false},{"id":1,"done":true,"note":"one"},{"id":2,"done":false,"note":"two"}]`,
+		},
+		{
+			name: "nothing in common and runs of different lengths: no member moves",
+			from: `[{"text":"a"},{"text":"b"},{"text":"c"}]`,
+			to:   `[{"text":"B"},{"text":"c"}]`,
+			doc:  `[{"text":"a","by":"app-a"},{"text":"b","by":"app-b"},{"text":"c","by":"app-c"}]`,
+			want: `[{"text":"B"},{"text":"c","by":"app-c"}]`,
+		},
+		{
+			name: "nothing in common and runs of one length: changed in place",
+			from: `[{"text":"a"},{"text":"b"}]`,
+			to:   `[{"text":"A"},{"text":"b"}]`,
+			doc:  `[{"text":"a","by":"app-a"},{"text":"b","by":"app-b"}]`,
+			want: `[{"text":"A","by":"app-a"},{"text":"b","by":"app-b"}]`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Apply([]byte(tt.from), []byte(tt.to), []byte(tt.doc))
+			require.NoError(t, err)
+			assert.Equal(t, compact(t, tt.want), string(got))
+		})
+	}
 }

@@ -501,9 +501,9 @@ func TestJSONArraysByIdentity(t *testing.T) {
 		},
 		{
 			name:          "both reorder differently: the order is a conflict",
-			base:          `[{"id":"a"},{"id":"b"},{"id":"c"}]`,
-			ours:          `[{"id":"c"},{"id":"a"},{"id":"b"}]`,
-			theirs:        `[{"id":"b"},{"id":"c"},{"id":"a"}]`,
+			base:          `[{"id":"a","v":1},{"id":"b"},{"id":"c"}]`,
+			ours:          `[{"id":"c"},{"id":"a","v":1},{"id":"b"}]`,
+			theirs:        `[{"id":"b"},{"id":"c"},{"id":"a","v":1}]`,
 			opts:          Options{Policy: Fail},
 			wantConflicts: []string{"/t"},
 		},

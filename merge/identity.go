@@ -8,7 +8,9 @@ import (
 // identity finds the member that identifies the elements of arrays that
 // hold versions of one list of objects, such as "id" in
 // [{"id":"q1","done":true}, ...]. A member qualifies when every element of
-// every array is an object holding it with a string value, its values are
+// every array is an object holding it with a string value, some element
+// holds another member too (objects that are only their key are values,
+// not elements with an identity), its values are
 // distinct within each array, and the non-empty arrays (at least two)
 // share at least one of its values: evidence that the value names the same
 // element across versions. Numbers, booleans and other values never
@@ -76,6 +78,7 @@ func identifierName(k string) bool {
 // (see identity), and how many of its values all non-empty arrays share.
 // Cheap checks come first, so a member that fails costs little.
 func identifies(k string, work *int, arrays [][]*node) (int, bool) {
+	more := false // some element holds more than k
 	for _, a := range arrays {
 		for _, e := range a {
 			*work--
@@ -85,7 +88,11 @@ func identifies(k string, work *int, arrays [][]*node) (int, bool) {
 			if v := e.member(k); v == nil || v.kind != kindString {
 				return 0, false
 			}
+			more = more || len(e.keys) > 1
 		}
+	}
+	if !more {
+		return 0, false
 	}
 	var common map[string]bool
 	for _, a := range arrays {
@@ -175,9 +182,10 @@ func partners(k string, from, to []*node, renames bool) []int {
 }
 
 // equalBut reports whether objects a and b have the same members with the
-// same values, member k aside.
+// same values, member k aside, and at least one such member: objects that
+// hold only k have nothing else to tell them apart by.
 func equalBut(a, b *node, k string) bool {
-	if len(a.keys) != len(b.keys) {
+	if len(a.keys) != len(b.keys) || len(a.keys) < 2 {
 		return false
 	}
 	for i, name := range a.keys {
