@@ -34,9 +34,11 @@ const applyBudget = 20_000_000
 //     element kept by the change is doc's element, and the elements of a
 //     run of changes are paired with those of the run of from it replaces
 //     by likeness (the most members with equal values, strings and numbers
-//     counting double, in order; see below). Where
-//     values repeat and the diff could align an element with more than one
-//     equal element, the earliest is taken. Either way an aligned element
+//     counting double, in order; see below). Where values repeat and the
+//     diff could align an element with more than one equal element, the one
+//     that keeps the changes around it in place is taken (the distance
+//     between the aligned positions closest to that of the previous
+//     aligned pair), the earliest on a tie. Either way an aligned element
 //     is applied recursively onto doc's and keeps its undeclared members,
 //     an element aligned with none is new and carries none, and elements of
 //     from aligned with none go. Elements of doc beyond the length of from
@@ -219,12 +221,10 @@ func (a *applier) array(f, t, d *node) *node {
 
 // align returns, for each element of t, the index of the element of f it
 // is aligned with, or -1. Equal values are aligned by a longest common
-// subsequence that takes the earliest of repeated values (the diff runs on
-// the reversed sequences, with changes slid to their start there, to the
-// end here); each run of changed elements between two aligned ones is
-// paired in order with the run of f it replaces, the longer run's extra
-// elements left new (or removed). Past the work budget, the arrays are
-// aligned by their common start and end, and paired in order between.
+// subsequence (see balance for which of repeated values), and the elements
+// of each run of changes between two aligned ones are paired by pairRun.
+// Past the work budget, the arrays are aligned by their common start and
+// end, and paired in order between.
 func (a *applier) align(f, t []*node) []int {
 	match := make([]int32, len(f))
 	for i := range match {
@@ -258,7 +258,8 @@ func (a *applier) align(f, t []*node) []int {
 			match[len(fi)-e] = int32(len(ti) - e)
 		}
 	}
-	// From matches to partners, pairing the runs between in order.
+	balance(fi, match, &a.budget)
+	// From matches to partners, pairing the runs between by likeness.
 	partner := make([]int, len(t))
 	for j := range partner {
 		partner[j] = -1
@@ -293,12 +294,12 @@ const maxRunPairs = 1 << 16
 // by likeness, in order: an order-keeping matching that maximises the sum,
 // over the pairs, of the square of what the paired objects share (members
 // of the same name and value; see shared), so that one close pair
-// outweighs two loose ones.
-// Where no two
-// elements share a member, runs of one length are paired in order (each
-// element changed in place) and runs of different lengths not at all (what
-// was inserted, removed or changed cannot be told). Past the bound on the
-// pairs compared, or the work budget, runs are paired in order.
+// outweighs two loose ones. Where no two elements share a member, runs of
+// one length are paired in order (each element changed in place) and runs
+// of different lengths not at all (what was inserted, removed or changed
+// cannot be told); so are the stretches between the pairs found by
+// likeness. Past the bound on the pairs compared, or the work budget, runs
+// are paired in order.
 func (a *applier) pairRun(fs, ts []*node, i0 int, partner []int) {
 	n, m := len(fs), len(ts)
 	inOrder := func() {
@@ -352,6 +353,24 @@ func (a *applier) pairRun(fs, ts []*node, i0 int, partner []int) {
 			y--
 		}
 	}
+	// Between the pairs found, stretches of one length on both sides are
+	// paired in order, as a whole run without likeness would be.
+	px, py := 0, 0 // the start of the current stretch in fs and ts
+	for y := 0; y <= m; y++ {
+		if y < m && partner[y] < 0 {
+			continue
+		}
+		x := n
+		if y < m {
+			x = partner[y] - i0
+		}
+		if x-px == y-py {
+			for q := 0; q < y-py; q++ {
+				partner[py+q] = i0 + px + q
+			}
+		}
+		px, py = x+1, y+1
+	}
 }
 
 // shared weighs the members objects a and b both hold with the same value
@@ -376,6 +395,52 @@ func shared(a, b *node, budget *int) int {
 		}
 	}
 	return n
+}
+
+// balance moves each match of f (ids fi) to the element of f with the same
+// value, between the neighbouring matches, whose distance to its partner
+// is closest to that of the previous match (0 at the start), the earliest
+// on a tie: where values repeat, the element kept is the one that leaves
+// the changes around it paired in place. The matching stays as long and in
+// order. Each element looked at costs one unit of budget.
+func balance(fi []int32, match []int32, budget *int) {
+	if fi == nil {
+		return
+	}
+	pi, pj := -1, -1
+	for i := 0; i < len(match); i++ {
+		if match[i] < 0 {
+			continue
+		}
+		j := int(match[i])
+		next := i + 1
+		for next < len(match) && match[next] < 0 {
+			next++
+		}
+		want := pi - pj
+		best := i
+		for k := pi + 1; k < next && *budget > 0; k++ {
+			*budget--
+			if fi[k] != fi[i] {
+				continue
+			}
+			if d, bd := abs(k-j-want), abs(best-j-want); d < bd || (d == bd && k < best) {
+				best = k
+			}
+		}
+		if best != i {
+			match[best], match[i] = match[i], -1
+		}
+		pi, pj = best, j
+		i = max(i, best)
+	}
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // reversed returns a reversed copy of ids.
