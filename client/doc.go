@@ -19,7 +19,9 @@
 // reads only the members T declares, by their exact names, and applies the
 // changes made to a T onto the stored JSON document (merge.Apply), so
 // members written by other applications and unknown to T survive every
-// write, at any depth, inside arrays too. Raw types ([]byte,
+// write, at any depth, inside array elements too (elements are aligned by
+// an id, or by the members they share; see merge.Apply for elements that
+// nothing tells apart). Raw types ([]byte,
 // json.RawMessage, type Blob []byte) handle documents of any content type
 // as bytes.
 //

@@ -208,7 +208,8 @@ func excerpt(body []byte) string {
 // that stopped it, and why it stopped. Err is one of ErrConflict, ErrDeleted,
 // ErrWeakETag, ErrInvalidETag, ErrInvalidDocument, ErrNoMerge, ErrNotSent,
 // ErrOutcomeUnknown (wrapping the cause), the context's error, a merge or
-// edit error, or an *HTTPError.
+// edit error, an *HTTPError, or the network error of a read (it wraps the
+// *url.Error; a read changes nothing, so the call may simply be made again).
 type WriteError struct {
 	// Op is "update" or "save".
 	Op string

@@ -612,6 +612,14 @@ func TestCredentialsInTheEndpoint(t *testing.T) {
 	assert.NotEmpty(t, logs.String())
 	assertNoSecret(t, logs.String())
 
+	// An endpoint missing its scheme is refused without its secret.
+	for _, bad := range []string{"key-id:s3cret-pass@lrs.example.com/xapi", "https:key-id:s3cret-pass@lrs/xapi", "https//key-id:s3cret-pass@lrs/xapi"} {
+		_, err := client.NewStateClient[progress](bad, nil)
+		require.Error(t, err)
+		assertNoSecret(t, err.Error())
+		assert.Contains(t, err.Error(), "@lrs")
+	}
+
 	// Options win over the endpoint.
 	oc, err := client.NewStateClient[progress](u.String(), fast(&client.Options{Username: "key-id", Password: "wrong"}))
 	require.NoError(t, err)

@@ -94,7 +94,9 @@ type Result[T any] struct {
 // ignores case), and writes the difference between T as read and T as
 // changed onto the stored document with merge.Apply, element by element
 // inside arrays. Members written by other applications, at any depth, and
-// the exact text of numbers the change did not touch survive.
+// the exact text of numbers the change did not touch survive (see
+// merge.Apply for array elements that neither an id nor a shared member
+// tells apart).
 type StateClient[T any] struct {
 	endpoint string // <lrs>/activities/state
 	eng      *engine
@@ -111,7 +113,7 @@ type StateClient[T any] struct {
 func NewStateClient[T any](endpoint string, opts *Options) (*StateClient[T], error) {
 	u, err := url.Parse(endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("ifmatch: endpoint %q is not an absolute http(s) URL", redact(endpoint))
+		return nil, fmt.Errorf("ifmatch: endpoint %q is not an absolute http(s) URL", redactEndpoint(endpoint))
 	}
 	u.RawQuery, u.Fragment, u.ForceQuery = "", "", false
 	s := resolve(opts)
@@ -432,10 +434,12 @@ func (c *StateClient[T]) DeleteContext(ctx context.Context, scope statedoc.Conte
 // strictly after it.
 //
 // To find the documents changed since a read, pass that read's
-// Doc.LastModified: HTTP dates have whole-second precision, so it is at
-// most the stored time, and nothing written after the read is missed —
-// though the document read may be listed too when it was stored within
-// that second.
+// Doc.LastModified minus one second. HTTP dates have whole-second
+// precision: on a server that keeps finer times, Doc.LastModified itself
+// misses nothing written after the read, but a server that keeps whole
+// seconds stores a write made within the second of the read at exactly
+// that time, which "strictly after" leaves out. The document read, and
+// others stored in that second, may be listed too.
 func (c *StateClient[T]) List(ctx context.Context, scope statedoc.Context, since time.Time) ([]string, error) {
 	q, err := scope.Query()
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -107,7 +108,7 @@ func (t *transport) checkRetry(ctx context.Context, resp *http.Response, err err
 	safe, _ := ctx.Value(safeKey{}).(bool)
 	retry := false
 	if err != nil {
-		retry = notSent(err) || (safe && transient(err))
+		retry = dialFailed(err) || (safe && transient(err))
 	} else {
 		switch {
 		case resp.StatusCode == http.StatusTooManyRequests:
@@ -125,6 +126,13 @@ func (t *transport) checkRetry(ctx context.Context, resp *http.Response, err err
 		return false, nil // the answer or error at hand is returned as it is
 	}
 	return retry, nil
+}
+
+// dialFailed reports whether the connection could not be opened: a retry
+// may find the server up. (A refused TLS handshake would be refused again.)
+func dialFailed(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // notSent reports whether err shows that the request never reached a server:
@@ -311,6 +319,29 @@ func scrub(err error) error {
 		ue.URL = redact(ue.URL)
 	}
 	return err
+}
+
+// redactEndpoint is redact for a text that may not parse as an absolute
+// URL, such as an endpoint missing its scheme ("key:secret@lrs/xapi"):
+// everything up to the last '@' before the path is hidden.
+func redactEndpoint(s string) string {
+	if u, err := url.Parse(s); err == nil && u.Scheme != "" && u.Host != "" && u.Opaque == "" {
+		return redact(s)
+	}
+	end := len(s)
+	if i := strings.Index(s, "/"); i >= 0 {
+		if j := strings.Index(s, "//"); j == i {
+			if k := strings.Index(s[j+2:], "/"); k >= 0 {
+				end = j + 2 + k
+			}
+		} else {
+			end = i
+		}
+	}
+	if at := strings.LastIndex(s[:end], "@"); at >= 0 {
+		return "…" + s[at:]
+	}
+	return s
 }
 
 // redact removes user information (name and password) from a URL for errors
