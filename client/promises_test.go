@@ -742,32 +742,44 @@ func TestRawByteTypes(t *testing.T) {
 }
 
 func TestListSinceALastModifiedMissesNothing(t *testing.T) {
-	// Every write lands within one second, 0.2 s apart.
-	var mu sync.Mutex
-	clock := time.Date(2026, 12, 2, 10, 0, 0, 100_000_000, time.UTC)
-	srv := newServer(t, &statedoctest.Options{Now: func() time.Time {
-		mu.Lock()
-		defer mu.Unlock()
-		clock = clock.Add(200 * time.Millisecond)
-		return clock
-	}})
-	c := newClient[progress](t, srv, nil)
-	ctx := context.Background()
-	_, err := c.Update(ctx, key, turnPage)
-	require.NoError(t, err)
-	read, err := c.Get(ctx, key)
-	require.NoError(t, err)
-	require.False(t, read.LastModified.IsZero())
+	for _, whole := range []bool{false, true} {
+		t.Run(fmt.Sprintf("server keeps whole seconds: %t", whole), func(t *testing.T) {
+			// Every write lands within one second, 0.2 s apart.
+			var mu sync.Mutex
+			clock := time.Date(2026, 12, 2, 10, 0, 0, 100_000_000, time.UTC)
+			srv := newServer(t, &statedoctest.Options{Now: func() time.Time {
+				mu.Lock()
+				defer mu.Unlock()
+				clock = clock.Add(200 * time.Millisecond)
+				if whole {
+					return clock.Truncate(time.Second)
+				}
+				return clock
+			}})
+			c := newClient[progress](t, srv, nil)
+			ctx := context.Background()
+			_, err := c.Update(ctx, key, turnPage)
+			require.NoError(t, err)
+			read, err := c.Get(ctx, key)
+			require.NoError(t, err)
+			require.False(t, read.LastModified.IsZero())
 
-	// Written after the read, within the same second.
-	other := key
-	other.StateID = "later"
-	_, err = c.Update(ctx, other, turnPage)
-	require.NoError(t, err)
+			// Written after the read, within the same second.
+			other := key
+			other.StateID = "later"
+			_, err = c.Update(ctx, other, turnPage)
+			require.NoError(t, err)
 
-	ids, err := c.List(ctx, key.Context(), read.LastModified)
-	require.NoError(t, err)
-	assert.Contains(t, ids, "later")
+			ids, err := c.List(ctx, key.Context(), read.LastModified.Add(-time.Second))
+			require.NoError(t, err)
+			assert.Contains(t, ids, "later")
+			if whole {
+				ids, err := c.List(ctx, key.Context(), read.LastModified)
+				require.NoError(t, err)
+				assert.NotContains(t, ids, "later", "why the advice is a second earlier")
+			}
+		})
+	}
 }
 
 func TestSaveWithoutRawKeepsForeignMembers(t *testing.T) {
