@@ -12,6 +12,82 @@ import (
 	"github.com/ifmatch/ifmatch/statedoc/statedoctest"
 )
 
+// preconditionCase is one request on a single document holding {"v":1}
+// (or on its absence), and the status each version mode answers.
+type preconditionCase struct {
+	name    string
+	exists  bool
+	method  string
+	header  map[string]string
+	want103 int
+	want200 int
+}
+
+// runPreconditionCases sends each case to a fresh server in both version
+// modes and checks the answer and the document: a 304 carries the ETag
+// alone and no body; a 200 the ETag, the Last-Modified lm (when given) and,
+// for GET, the document; a 412 or 409 explains itself and changes nothing
+// (a 409 names If-Match); a 204 deletes, or stores the sent {"v":2}. now,
+// when not nil, is the server's clock.
+func runPreconditionCases(t *testing.T, tests []preconditionCase, now func() time.Time, lm string) {
+	t.Helper()
+	const stored = `{"v":1}`
+	current := statedoc.SHA1ETag([]byte(stored))
+	for _, v := range versions {
+		for _, tt := range tests {
+			t.Run(v+"/"+tt.name, func(t *testing.T) {
+				srv := statedoctest.NewServer(&statedoctest.Options{Version: v, Now: now})
+				defer srv.Close()
+				k := testKey("s")
+				if tt.exists {
+					require.Equal(t, current, srv.SetDocument(k, "application/json", []byte(stored)))
+				}
+				before, existed := srv.Document(k)
+				body := ""
+				if tt.method == "PUT" || tt.method == "POST" {
+					body = `{"v":2}`
+				}
+				r := send(t, srv, req{method: tt.method, key: k, header: tt.header, body: body})
+				want := tt.want103
+				if v == statedoc.Version200 {
+					want = tt.want200
+				}
+				assert.Equal(t, want, r.Status, r.Body)
+				after, exists := srv.Document(k)
+				switch want {
+				case 304:
+					assert.Equal(t, current, r.Header.Get("ETag"), "a 304 identifies the representation")
+					assert.Empty(t, r.Header.Values("Last-Modified"), "the ETag is enough (RFC 9110 §15.4.5)")
+					assert.Empty(t, r.Body)
+				case 200:
+					assert.Equal(t, current, r.Header.Get("ETag"))
+					if lm != "" {
+						assert.Equal(t, lm, r.Header.Get("Last-Modified"))
+					}
+					if tt.method == "GET" {
+						assert.Equal(t, stored, r.Body)
+					}
+				case 412, 409:
+					assert.NotEmpty(t, r.Body, "a 412 or 409 explains itself")
+					assert.Equal(t, existed, exists)
+					assert.Equal(t, before, after, "a failed precondition must not change the document")
+				case 204:
+					if tt.method == "DELETE" {
+						assert.False(t, exists)
+					} else {
+						require.True(t, exists)
+						assert.NotEqual(t, before.Body, after.Body)
+						assert.JSONEq(t, `{"v":2}`, string(after.Body))
+					}
+				}
+				if want == 409 {
+					assert.Contains(t, r.Body, "If-Match")
+				}
+			})
+		}
+	}
+}
+
 // httpDate formats t as an IMF-fixdate, the form Last-Modified takes.
 func httpDate(t time.Time) string { return t.UTC().Format(http.TimeFormat) }
 
@@ -25,14 +101,7 @@ func TestConditionalDocument(t *testing.T) {
 	lm := httpDate(written) // Sat, 01 Mar 2025 12:00:00 GMT
 	older := httpDate(written.Add(-time.Second))
 	later := httpDate(written.Add(time.Second))
-	tests := []struct {
-		name    string
-		exists  bool
-		method  string
-		header  map[string]string
-		want103 int
-		want200 int
-	}{
+	tests := []preconditionCase{
 		// If-None-Match on reads: 304 with the ETag.
 		{"GET If-None-Match star", true, "GET", map[string]string{"If-None-Match": "*"}, 304, 304},
 		{"HEAD If-None-Match star", true, "HEAD", map[string]string{"If-None-Match": "*"}, 304, 304},
@@ -81,53 +150,7 @@ func TestConditionalDocument(t *testing.T) {
 		{"GET If-Match current, If-None-Match star", true, "GET", map[string]string{"If-Match": current, "If-None-Match": "*"}, 304, 304},
 		{"PUT If-Unmodified-Since equal, If-None-Match star", true, "PUT", map[string]string{"If-Unmodified-Since": lm, "If-None-Match": "*"}, 412, 412},
 	}
-	for _, v := range versions {
-		for _, tt := range tests {
-			t.Run(v+"/"+tt.name, func(t *testing.T) {
-				srv := statedoctest.NewServer(&statedoctest.Options{Version: v, Now: func() time.Time { return written }})
-				defer srv.Close()
-				k := testKey("s")
-				if tt.exists {
-					require.Equal(t, current, srv.SetDocument(k, "application/json", []byte(stored)))
-				}
-				before, existed := srv.Document(k)
-				body := ""
-				if tt.method == "PUT" || tt.method == "POST" {
-					body = `{"v":2}`
-				}
-				r := send(t, srv, req{method: tt.method, key: k, header: tt.header, body: body})
-				want := tt.want103
-				if v == statedoc.Version200 {
-					want = tt.want200
-				}
-				assert.Equal(t, want, r.Status, r.Body)
-				after, exists := srv.Document(k)
-				switch want {
-				case 304:
-					assert.Equal(t, current, r.Header.Get("ETag"), "a 304 identifies the representation")
-					assert.Empty(t, r.Header.Values("Last-Modified"), "the ETag is enough (RFC 9110 §15.4.5)")
-					assert.Empty(t, r.Body)
-				case 200:
-					assert.Equal(t, current, r.Header.Get("ETag"))
-					assert.Equal(t, lm, r.Header.Get("Last-Modified"))
-					if tt.method == "GET" {
-						assert.Equal(t, stored, r.Body)
-					}
-				case 412, 409:
-					assert.NotEmpty(t, r.Body, "a 412 or 409 explains itself")
-					assert.Equal(t, existed, exists)
-					assert.Equal(t, before, after, "a failed precondition must not change the document")
-				case 204:
-					if tt.method == "DELETE" {
-						assert.False(t, exists)
-					} else {
-						require.True(t, exists)
-						assert.JSONEq(t, `{"v":2}`, string(after.Body))
-					}
-				}
-			})
-		}
-	}
+	runPreconditionCases(t, tests, func() time.Time { return written }, lm)
 }
 
 // A client that echoes the Last-Modified it was given matches, however

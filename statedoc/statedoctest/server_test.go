@@ -321,14 +321,7 @@ func TestPostMerge(t *testing.T) {
 func TestPreconditions(t *testing.T) {
 	const stored = `{"v":1}`
 	current := statedoc.SHA1ETag([]byte(stored))
-	tests := []struct {
-		name    string
-		exists  bool
-		method  string
-		header  map[string]string
-		want103 int
-		want200 int
-	}{
+	tests := []preconditionCase{
 		{"PUT If-Match current", true, "PUT", map[string]string{"If-Match": current}, 204, 204},
 		{"PUT If-Match in list", true, "PUT", map[string]string{"If-Match": `"abc", ` + current}, 204, 204},
 		{"PUT If-Match star", true, "PUT", map[string]string{"If-Match": "*"}, 204, 204},
@@ -361,48 +354,7 @@ func TestPreconditions(t *testing.T) {
 		{"GET If-Match stale", true, "GET", map[string]string{"If-Match": `"stale"`}, 412, 412},
 		{"GET If-Match absent", false, "GET", map[string]string{"If-Match": current}, 404, 404},
 	}
-	for _, v := range versions {
-		for _, tt := range tests {
-			t.Run(v+"/"+tt.name, func(t *testing.T) {
-				srv := statedoctest.NewServer(&statedoctest.Options{Version: v})
-				defer srv.Close()
-				k := testKey("s")
-				if tt.exists {
-					require.Equal(t, current, srv.SetDocument(k, "application/json", []byte(stored)))
-				}
-				before, existed := srv.Document(k)
-				body := ""
-				if tt.method == "PUT" || tt.method == "POST" {
-					body = `{"v":2}`
-				}
-				r := send(t, srv, req{method: tt.method, key: k, header: tt.header, body: body})
-				want := tt.want103
-				if v == statedoc.Version200 {
-					want = tt.want200
-				}
-				assert.Equal(t, want, r.Status, r.Body)
-				after, exists := srv.Document(k)
-				switch want {
-				case 412, 409:
-					assert.NotEmpty(t, r.Body, "a 412 or 409 explains itself")
-					assert.Equal(t, existed, exists)
-					assert.Equal(t, before, after, "a failed precondition must not change the document")
-				case 304:
-					assert.Equal(t, current, r.Header.Get("ETag"))
-				case 204:
-					if tt.method == "DELETE" {
-						assert.False(t, exists)
-					} else {
-						assert.True(t, exists)
-						assert.NotEqual(t, before.Body, after.Body)
-					}
-				}
-				if want == 409 {
-					assert.Contains(t, r.Body, "If-Match")
-				}
-			})
-		}
-	}
+	runPreconditionCases(t, tests, nil, "")
 }
 
 func TestMultipleIfMatchLines(t *testing.T) {
