@@ -356,20 +356,8 @@ func (f *filter) object(v *View, out []byte) []byte {
 			f.dropped = true
 			f.skip()
 		}
-		f.space()
-		if f.pos >= len(f.data) {
-			f.fail()
-			return out
-		}
-		switch f.data[f.pos] {
-		case ',':
-			f.pos++
-		case '}':
-			f.pos++
+		if !f.separator('}') {
 			return append(out, '}')
-		default:
-			f.fail()
-			return out
 		}
 	}
 	return out
@@ -393,23 +381,30 @@ func (f *filter) array(v *View, out []byte) []byte {
 			out = append(out, ',')
 		}
 		out = f.value(elem, out)
-		f.space()
-		if f.pos >= len(f.data) {
-			f.fail()
-			return out
-		}
-		switch f.data[f.pos] {
-		case ',':
-			f.pos++
-		case ']':
-			f.pos++
+		if !f.separator(']') {
 			return append(out, ']')
-		default:
-			f.fail()
-			return out
 		}
 	}
 	return out
+}
+
+// separator reads what follows a member or element: a comma (true: more
+// follow) or the container's end (false). Anything else is a syntax error
+// (false, with f.err set).
+func (f *filter) separator(end byte) bool {
+	f.space()
+	if f.pos < len(f.data) {
+		switch f.data[f.pos] {
+		case ',':
+			f.pos++
+			return true
+		case end:
+			f.pos++
+			return false
+		}
+	}
+	f.fail()
+	return false
 }
 
 // name reads a member name and returns it decoded, as bytes that may
