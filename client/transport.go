@@ -139,16 +139,20 @@ func dialFailed(err error) bool {
 // the connection could not be opened, or the TLS handshake failed before
 // any of the request was written.
 func notSent(err error) bool {
+	return dialFailed(err) || tlsRefused(err)
+}
+
+// tlsRefused reports whether the TLS handshake or the server's certificate
+// was refused.
+func tlsRefused(err error) bool {
 	var (
-		op       *net.OpError
 		verify   *tls.CertificateVerificationError
 		record   tls.RecordHeaderError
 		unknown  x509.UnknownAuthorityError
 		hostname x509.HostnameError
 		invalid  x509.CertificateInvalidError
 	)
-	return (errors.As(err, &op) && op.Op == "dial") ||
-		errors.As(err, &verify) || errors.As(err, &record) || errors.As(err, &unknown) ||
+	return errors.As(err, &verify) || errors.As(err, &record) || errors.As(err, &unknown) ||
 		errors.As(err, &hostname) || errors.As(err, &invalid)
 }
 
@@ -161,17 +165,7 @@ func transient(err error) bool {
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	var (
-		verify   *tls.CertificateVerificationError
-		record   tls.RecordHeaderError
-		unknown  x509.UnknownAuthorityError
-		hostname x509.HostnameError
-		invalid  x509.CertificateInvalidError
-	)
-	switch {
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
-		errors.As(err, &verify), errors.As(err, &record), errors.As(err, &unknown),
-		errors.As(err, &hostname), errors.As(err, &invalid):
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || tlsRefused(err) {
 		return false
 	}
 	var ne net.Error

@@ -63,7 +63,8 @@ const applyBudget = 20_000_000
 // Work is linear in the size of the documents, and the comparison of array
 // elements draws on a budget; past it, arrays are paired in order.
 //
-// When from equals to, Apply returns doc itself. All three must be JSON
+// When the change leaves doc as it is (when from equals to, for one),
+// Apply returns doc itself. All three must be JSON
 // texts as JSON accepts them; otherwise Apply returns an *InvalidJSONError
 // naming "from", "to" or "doc". The result is compact JSON when anything
 // changed.
@@ -85,6 +86,9 @@ func Apply(from, to, doc []byte) ([]byte, error) {
 	}
 	a := applier{budget: applyBudget}
 	res := a.value(f, t, d)
+	if res == d {
+		return doc, nil // only values the view shows changed: doc as it is
+	}
 	return encode(make([]byte, 0, len(doc)+len(to)/4+16), res), nil
 }
 
