@@ -79,15 +79,22 @@ func TestForeignMembersInsideArraysSurvive(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := newServer(t, nil)
-			srv.SetDocument(key, "application/json", []byte(stored))
-			c := newClient[checklist](t, srv, nil)
-			_, err := c.Update(context.Background(), key, tt.edit)
-			require.NoError(t, err)
 			// Byte-level: number texts are compared exactly.
-			assert.Equal(t, compactJSON(t, tt.want), storedJSON(t, srv))
+			assert.Equal(t, compactJSON(t, tt.want), updateStored(t, stored, tt.edit))
 		})
 	}
+}
+
+// updateStored stores doc on a fresh server, runs a checklist client's
+// Update with edit on it and returns the document stored after.
+func updateStored(t *testing.T, doc string, edit func(checklist) (checklist, error)) string {
+	t.Helper()
+	srv := newServer(t, nil)
+	srv.SetDocument(key, "application/json", []byte(doc))
+	c := newClient[checklist](t, srv, nil)
+	_, err := c.Update(context.Background(), key, edit)
+	require.NoError(t, err)
+	return storedJSON(t, srv)
 }
 
 // compactJSON removes insignificant space without touching number texts.
@@ -913,12 +920,7 @@ func TestIdentifiedElementsKeepTheirMembers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := newServer(t, nil)
-			srv.SetDocument(key, "application/json", []byte(stored))
-			c := newClient[checklist](t, srv, nil)
-			_, err := c.Update(context.Background(), key, tt.edit)
-			require.NoError(t, err)
-			assert.JSONEq(t, tt.want, storedJSON(t, srv))
+			assert.JSONEq(t, tt.want, updateStored(t, stored, tt.edit))
 		})
 	}
 }
