@@ -95,8 +95,7 @@ func Apply(from, to, doc []byte) ([]byte, error) {
 // applier holds the state of one Apply call.
 type applier struct {
 	budget int
-	ids    map[string]int32
-	buf    []byte
+	ids    interner
 }
 
 // value applies the change f → t onto d. f and d may be nil (absent); t
@@ -234,8 +233,8 @@ func (a *applier) align(f, t []*node) []int {
 	for i := range match {
 		match[i] = -1
 	}
-	fi, okF := a.intern(f)
-	ti, okT := a.intern(t)
+	fi, okF := a.ids.intern(f, &a.budget)
+	ti, okT := a.ids.intern(t, &a.budget)
 	switch {
 	case !okF || !okT:
 	default:
@@ -452,30 +451,4 @@ func reversed(ids []int32) []int32 {
 	out := slices.Clone(ids)
 	slices.Reverse(out)
 	return out
-}
-
-// intern numbers values so that equal values get equal ids, charging the
-// budget for the text it compares; it reports false once that is spent.
-func (a *applier) intern(ns []*node) ([]int32, bool) {
-	if a.ids == nil {
-		a.ids = map[string]int32{}
-	}
-	out := make([]int32, len(ns))
-	for i, n := range ns {
-		if a.budget <= 0 {
-			return nil, false
-		}
-		a.buf = appendCanonical(a.buf[:0], n)
-		a.budget -= len(a.buf) + 1
-		id, ok := a.ids[string(a.buf)]
-		if !ok {
-			id = int32(len(a.ids))
-			a.ids[string(a.buf)] = id
-		}
-		out[i] = id
-	}
-	if len(a.buf) > 1<<16 {
-		a.buf = nil
-	}
-	return out, true
 }

@@ -105,39 +105,20 @@ func (m *merger) array(base, ours, theirs *node) (*node, bool, error) {
 	if m.arrayBudget <= 0 {
 		return nil, false, nil
 	}
-	ids := make(map[string]int32, len(b)+len(o)/4+len(t)/4)
-	intern := func(elems []*node) ([]int32, bool) {
-		out := make([]int32, len(elems))
-		for i, e := range elems {
-			if m.arrayBudget <= 0 {
-				return nil, false
-			}
-			m.canonBuf = appendCanonical(m.canonBuf[:0], e)
-			m.arrayBudget -= len(m.canonBuf) + 1
-			id, ok := ids[string(m.canonBuf)]
-			if !ok {
-				id = int32(len(ids))
-				ids[string(m.canonBuf)] = id
-			}
-			out[i] = id
-		}
-		return out, true
-	}
-	bi, ok := intern(b)
+	in := interner{ids: make(map[string]int32, len(b)+len(o)/4+len(t)/4), buf: m.canonBuf}
+	bi, ok := in.intern(b, &m.arrayBudget)
 	if !ok {
 		return nil, false, nil
 	}
-	oi, ok := intern(o)
+	oi, ok := in.intern(o, &m.arrayBudget)
 	if !ok {
 		return nil, false, nil
 	}
-	ti, ok := intern(t)
+	ti, ok := in.intern(t, &m.arrayBudget)
 	if !ok {
 		return nil, false, nil
 	}
-	if len(m.canonBuf) > 1<<16 {
-		m.canonBuf = nil // do not keep a large buffer for the rest of the merge
-	}
+	m.canonBuf = in.buf
 	isArray := base != nil && base.kind == kindArray
 	oursChanged, theirsChanged := !isArray || !sameIDs(bi, oi), !isArray || !sameIDs(bi, ti)
 	switch {

@@ -222,3 +222,36 @@ func slideLeft(a, b, match []int32, budget *int) bool {
 	}
 	return true
 }
+
+// interner numbers values by their canonical text, so that equal values
+// get equal ids, for the diffs of arrays.
+type interner struct {
+	ids map[string]int32
+	buf []byte // scratch space for one canonical text
+}
+
+// intern returns the ids of ns, charging *budget for the text it compares;
+// it reports false once that is spent.
+func (in *interner) intern(ns []*node, budget *int) ([]int32, bool) {
+	if in.ids == nil {
+		in.ids = map[string]int32{}
+	}
+	out := make([]int32, len(ns))
+	for i, n := range ns {
+		if *budget <= 0 {
+			return nil, false
+		}
+		in.buf = appendCanonical(in.buf[:0], n)
+		*budget -= len(in.buf) + 1
+		id, ok := in.ids[string(in.buf)]
+		if !ok {
+			id = int32(len(in.ids))
+			in.ids[string(in.buf)] = id
+		}
+		out[i] = id
+	}
+	if len(in.buf) > 1<<16 {
+		in.buf = nil // do not keep a large buffer for the rest of the work
+	}
+	return out, true
+}
