@@ -7,8 +7,9 @@
 // mode: version header checks, exact-case parameter validation, canonical
 // agent identity, JSON merge on POST, SHA-1 ETags, the preconditions of
 // RFC 9110 (If-Match, If-None-Match, If-Unmodified-Since and
-// If-Modified-Since) checked and applied under one lock, optional
-// HTTP Basic authentication, a document size limit (413) and an optional
+// If-Modified-Since) checked and applied under one lock (or, on request,
+// ignored or checked without holding the lock until the write; see
+// Precondition modes), optional HTTP Basic authentication, a document size limit (413) and an optional
 // rate limit (429 with Retry-After).
 //
 // Tests can script the next matching requests (Script) to return canned
@@ -41,8 +42,9 @@
 //
 // # Conditional requests
 //
-// Preconditions are evaluated under the store's lock, just before the
-// method would be performed, in the order of RFC 9110 §13.2.2:
+// By default (Options.Preconditions Enforce) preconditions are evaluated
+// under the store's lock, just before the method would be performed, in
+// the order of RFC 9110 §13.2.2:
 //
 //  1. If-Match (§13.1.1), strong comparison: false when the target has
 //     no current representation, or when no listed tag equals its ETag
@@ -109,4 +111,39 @@
 // date's value, so it comes before the date is evaluated (RFC 9110
 // §13.2.1). Such a PUT onto an absent document creates it: the document
 // has no modification date, so the date is ignored.
+//
+// # Precondition modes
+//
+// Some LRSs do not enforce preconditions on the State Resource: they
+// ignore the fields, or they evaluate them and then write in a separate
+// step without a lock, so concurrent writes that carry the same current
+// ETag all succeed and all but one update are lost. Options.Preconditions
+// makes the server behave like them, so that a client's precondition
+// probe can be tested against every verdict:
+//
+//   - Enforce, the zero value, is the behaviour described above.
+//   - Ignore performs every PUT, POST and DELETE as if it carried no
+//     precondition: a stale If-Match, an If-None-Match "*" over an
+//     existing document or a passed If-Unmodified-Since does not stop
+//     it, and the server never answers 412. The 2.0.0 rule above does
+//     not apply either, since the server does not look at the fields: a
+//     PUT onto an existing document without them replaces it. GET and
+//     HEAD still evaluate their preconditions (and answer 304), as a web
+//     framework in front of such an LRS often does, and ETags and
+//     Last-Modified are sent as usual.
+//   - CheckThenWrite evaluates a write's preconditions, and the 2.0.0
+//     rule, under the lock exactly as Enforce does, then releases the
+//     lock, pauses for Options.RaceWindow (2 ms by default), takes the
+//     lock again and applies the write without evaluating them again.
+//     One request at a time it cannot be told from Enforce; two
+//     concurrent PUTs with the same current If-Match, or two creates with
+//     If-None-Match "*", can both answer 204, the later write replacing
+//     the earlier. A POST merges into the document as it was when
+//     checked, so its result also replaces whatever was written during
+//     the pause. A DELETE removes the documents that exist when it is
+//     applied.
+//
+// In every mode scripts, the rate limit, authentication, validation, the
+// size limit and the log behave the same, and an answer that does not
+// depend on the preconditions (400, 401, 404, 413) comes first.
 package statedoctest

@@ -79,9 +79,11 @@ func (s *Server) handle(r *http.Request, q url.Values, qerr error, ex *Exchange,
 		return textResponse(http.StatusRequestEntityTooLarge, "document larger than the %d-byte limit", s.max)
 	}
 
-	// Check and write under one lock, numbering the decision.
+	// Check and write under one lock, numbering the decision; in
+	// CheckThenWrite mode, release the lock between the two.
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var apply write
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
 		if p.hasState {
@@ -90,15 +92,25 @@ func (s *Server) handle(r *http.Request, q url.Values, qerr error, ex *Exchange,
 			resp = s.list(r.Method, r.Header, p)
 		}
 	case http.MethodPut:
-		resp = s.put(r.Header, p, ex.RequestBody)
+		resp, apply = s.put(r.Header, p, ex.RequestBody)
 	case http.MethodPost:
-		resp = s.post(r.Header, p, ex.RequestBody)
+		resp, apply = s.post(r.Header, p, ex.RequestBody)
 	default: // DELETE
 		if p.hasState {
-			resp = s.deleteOne(r.Header, p)
+			resp, apply = s.deleteOne(r.Header, p)
 		} else {
-			resp = s.deleteAll(r.Header, p)
+			resp, apply = s.deleteAll(r.Header, p)
 		}
+	}
+	if apply != nil {
+		if s.mode == CheckThenWrite {
+			s.mu.Unlock()
+			if s.window > 0 {
+				time.Sleep(s.window)
+			}
+			s.mu.Lock()
+		}
+		resp = apply()
 	}
 	s.decided++
 	resp.order = s.decided
@@ -298,75 +310,101 @@ func (s *Server) written(etag string) *response {
 	return resp
 }
 
-func (s *Server) put(h http.Header, p params, body []byte) *response {
+// write applies a write whose preconditions passed and returns its answer;
+// s.mu must be held. The write operations below return either the answer
+// of a refused request or the write to apply: at once, under the lock they
+// were checked under, or after a pause in CheckThenWrite mode.
+type write func() *response
+
+// writePreconditions evaluates the preconditions of a write (PUT, POST or
+// DELETE) against its target, unless the server ignores them.
+func (s *Server) writePreconditions(method string, h http.Header, v validators) *response {
+	if s.mode == Ignore {
+		return nil
+	}
+	return evaluatePreconditions(method, h, v)
+}
+
+func (s *Server) put(h http.Header, p params, body []byte) (*response, write) {
 	k := p.key()
 	d := s.docs[k]
 	// The 409 does not depend on any precondition's value, so it comes
 	// first (RFC 9110 §13.2.1); If-Unmodified-Since alone does not make
-	// the PUT conditional in xAPI's sense.
-	if d != nil && s.version == statedoc.Version200 && len(h.Values("If-Match")) == 0 && len(h.Values("If-None-Match")) == 0 {
-		return textResponse(http.StatusConflict, "state document %q exists: a PUT that replaces it needs If-Match (or If-None-Match); read it and retry with its ETag", p.stateID)
+	// the PUT conditional in xAPI's sense. A server that ignores the
+	// fields cannot tell whether they were sent.
+	if d != nil && s.version == statedoc.Version200 && s.mode != Ignore && len(h.Values("If-Match")) == 0 && len(h.Values("If-None-Match")) == 0 {
+		return textResponse(http.StatusConflict, "state document %q exists: a PUT that replaces it needs If-Match (or If-None-Match); read it and retry with its ETag", p.stateID), nil
 	}
-	if resp := evaluatePreconditions(http.MethodPut, h, documentValidators(d)); resp != nil {
-		return resp
+	if resp := s.writePreconditions(http.MethodPut, h, documentValidators(d)); resp != nil {
+		return resp, nil
 	}
-	return s.written(s.store(k, h.Get("Content-Type"), bytes.Clone(body)))
+	contentType, content := h.Get("Content-Type"), bytes.Clone(body)
+	return nil, func() *response { return s.written(s.store(k, contentType, content)) }
 }
 
-func (s *Server) post(h http.Header, p params, body []byte) *response {
+// post merges into the document as it is when the preconditions are
+// evaluated: in CheckThenWrite mode the merged content replaces whatever
+// was written during the pause.
+func (s *Server) post(h http.Header, p params, body []byte) (*response, write) {
 	k := p.key()
 	d := s.docs[k]
-	if resp := evaluatePreconditions(http.MethodPost, h, documentValidators(d)); resp != nil {
-		return resp
+	if resp := s.writePreconditions(http.MethodPost, h, documentValidators(d)); resp != nil {
+		return resp, nil
 	}
-	if d == nil {
-		return s.written(s.store(k, h.Get("Content-Type"), bytes.Clone(body)))
-	}
-	if !isJSONType(h.Get("Content-Type")) {
-		return textResponse(http.StatusBadRequest, "POST merges only application/json into application/json; the request's Content-Type is %q", h.Get("Content-Type"))
-	}
-	if !isJSONType(d.ContentType) {
-		return textResponse(http.StatusBadRequest, "POST merges only into an application/json document; the stored one is %q", d.ContentType)
-	}
-	posted, err := objectMembers(body)
-	if err != nil {
-		return textResponse(http.StatusBadRequest, "posted document: %v", err)
-	}
-	stored, err := objectMembers(d.Body)
-	if err != nil {
-		return textResponse(http.StatusBadRequest, "stored document: %v", err)
-	}
-	return s.written(s.store(k, d.ContentType, mergeMembers(stored, posted)))
-}
-
-func (s *Server) deleteOne(h http.Header, p params) *response {
-	k := p.key()
-	if resp := evaluatePreconditions(http.MethodDelete, h, documentValidators(s.docs[k])); resp != nil {
-		return resp
-	}
-	if _, ok := s.docs[k]; ok {
-		s.remove(k, s.now())
-	}
-	return newResponse(http.StatusNoContent)
-}
-
-// deleteAll deletes the documents of a context. Its preconditions are
-// evaluated against the list of ids a GET of the same URL returns.
-func (s *Server) deleteAll(h http.Header, p params) *response {
-	_, v := s.listing(p)
-	if resp := evaluatePreconditions(http.MethodDelete, h, v); resp != nil {
-		return resp
-	}
-	var now time.Time
-	for k := range s.docs {
-		if p.covers(k) {
-			if now.IsZero() {
-				now = s.now()
-			}
-			s.remove(k, now)
+	contentType, content := h.Get("Content-Type"), bytes.Clone(body)
+	if d != nil {
+		if !isJSONType(contentType) {
+			return textResponse(http.StatusBadRequest, "POST merges only application/json into application/json; the request's Content-Type is %q", contentType), nil
 		}
+		if !isJSONType(d.ContentType) {
+			return textResponse(http.StatusBadRequest, "POST merges only into an application/json document; the stored one is %q", d.ContentType), nil
+		}
+		posted, err := objectMembers(body)
+		if err != nil {
+			return textResponse(http.StatusBadRequest, "posted document: %v", err), nil
+		}
+		stored, err := objectMembers(d.Body)
+		if err != nil {
+			return textResponse(http.StatusBadRequest, "stored document: %v", err), nil
+		}
+		contentType, content = d.ContentType, mergeMembers(stored, posted)
 	}
-	return newResponse(http.StatusNoContent)
+	return nil, func() *response { return s.written(s.store(k, contentType, content)) }
+}
+
+func (s *Server) deleteOne(h http.Header, p params) (*response, write) {
+	k := p.key()
+	if resp := s.writePreconditions(http.MethodDelete, h, documentValidators(s.docs[k])); resp != nil {
+		return resp, nil
+	}
+	return nil, func() *response {
+		if _, ok := s.docs[k]; ok {
+			s.remove(k, s.now())
+		}
+		return newResponse(http.StatusNoContent)
+	}
+}
+
+// deleteAll deletes the documents of a context: those stored when the
+// write is applied. Its preconditions are evaluated against the list of
+// ids a GET of the same URL returns.
+func (s *Server) deleteAll(h http.Header, p params) (*response, write) {
+	_, v := s.listing(p)
+	if resp := s.writePreconditions(http.MethodDelete, h, v); resp != nil {
+		return resp, nil
+	}
+	return nil, func() *response {
+		var now time.Time
+		for k := range s.docs {
+			if p.covers(k) {
+				if now.IsZero() {
+					now = s.now()
+				}
+				s.remove(k, now)
+			}
+		}
+		return newResponse(http.StatusNoContent)
+	}
 }
 
 // validators describes the current representation of a request's target

@@ -27,14 +27,19 @@ const basePath = "/xapi"
 // Options.MaxDocumentSize is 0.
 const DefaultMaxDocumentSize = 1 << 20
 
-// Options configures a Server. The zero value gives a 1.0.3 server without
-// authentication or rate limit, a 1 MiB size limit, ETags on write
-// responses and the system clock.
+// DefaultRaceWindow is CheckThenWrite's pause between the check and the
+// write when Options.RaceWindow is 0.
+const DefaultRaceWindow = 2 * time.Millisecond
+
+// Options configures a Server. The zero value gives a 1.0.3 server that
+// enforces preconditions, without authentication or rate limit, with a
+// 1 MiB size limit, ETags on write responses and the system clock.
 type Options struct {
 	// Version is the xAPI version the server speaks: statedoc.Version103
 	// (the default when empty) or statedoc.Version200. In 2.0.0 mode a
 	// PUT without If-Match or If-None-Match onto an existing document
-	// answers 409, and "since" is rejected together with "stateId".
+	// answers 409 (unless Preconditions is Ignore), and "since" is
+	// rejected together with "stateId".
 	Version string
 	// Username and Password, when Username is not empty, are the HTTP
 	// Basic credentials every request must carry; otherwise the server
@@ -67,6 +72,67 @@ type Options struct {
 	// Like Now, ETag is called with the server's lock held and must not
 	// call the Server's methods.
 	ETag func(content []byte) string
+	// Preconditions is how the server treats the preconditions of
+	// writes: Enforce (the zero value) checks and applies them under one
+	// lock; Ignore and CheckThenWrite behave like LRSs that lose updates.
+	// See Preconditions.
+	Preconditions Preconditions
+	// RaceWindow is how long a CheckThenWrite server pauses, without its
+	// lock, between checking a write's preconditions and applying the
+	// write. 0 means DefaultRaceWindow; a negative value means no pause
+	// (the lock is still released and taken again). Other modes do not
+	// use it.
+	RaceWindow time.Duration
+}
+
+// Preconditions selects how a Server treats the preconditions (If-Match,
+// If-None-Match, If-Unmodified-Since, If-Modified-Since) of writes: PUT,
+// POST and DELETE. Reads (GET and HEAD) evaluate theirs the same way in
+// every mode. The zero value is Enforce.
+type Preconditions int
+
+const (
+	// Enforce evaluates a write's preconditions and applies the write
+	// under one lock, so two writes carrying the same current ETag never
+	// both succeed. In 2.0.0 mode a PUT onto an existing document without
+	// If-Match or If-None-Match answers 409.
+	Enforce Preconditions = iota
+	// Ignore performs every write as if it carried no precondition, like
+	// an LRS that does not look at the fields on the State Resource: a
+	// stale If-Match, an If-None-Match "*" over an existing document and
+	// a passed If-Unmodified-Since all succeed. Since the fields are not
+	// looked at, the 2.0.0 rule does not apply either: a PUT onto an
+	// existing document without them replaces it (204, not 409). GET and
+	// HEAD still answer 304 to their conditional requests, and ETags and
+	// Last-Modified are sent as in Enforce mode.
+	Ignore
+	// CheckThenWrite evaluates a write's preconditions (and the 2.0.0
+	// 409 rule) under the lock, releases it, pauses for
+	// Options.RaceWindow, then takes the lock again and applies the write
+	// without evaluating them again, like an LRS that checks and then
+	// writes in two steps. One request at a time it answers exactly as
+	// Enforce does; concurrent writes that pass the check together all
+	// succeed, each replacing the previous one's result: two PUTs with
+	// the same current If-Match, or two creates with If-None-Match "*",
+	// can both answer 204. A POST merges into the document as it was when
+	// checked (fetch, merge, save), so it also overwrites a write that
+	// landed during its pause, even one from a POST without
+	// preconditions. A DELETE removes what exists when it is applied.
+	CheckThenWrite
+)
+
+// String returns the mode's name, such as "CheckThenWrite", or
+// "Preconditions(N)" for a value that names no mode.
+func (p Preconditions) String() string {
+	switch p {
+	case Enforce:
+		return "Enforce"
+	case Ignore:
+		return "Ignore"
+	case CheckThenWrite:
+		return "CheckThenWrite"
+	}
+	return "Preconditions(" + strconv.Itoa(int(p)) + ")"
 }
 
 // RateLimit caps the requests a Server handles: at most Requests in any
@@ -179,7 +245,8 @@ type Exchange struct {
 	// It is 0 for a request answered before reaching the store (by a
 	// script, the rate limit, authentication or validation). Under
 	// concurrency it can differ from Arrival: it is the order in which
-	// the writes took effect.
+	// the writes took effect. A CheckThenWrite write that passed its
+	// check is numbered when it is applied, after the pause.
 	StoreOrder uint64
 }
 
@@ -221,6 +288,8 @@ type Server struct {
 	now     func() time.Time
 	etag    func([]byte) string
 	limit   RateLimit
+	mode    Preconditions
+	window  time.Duration // CheckThenWrite's pause; 0 for none
 
 	mu       sync.Mutex
 	docs     map[docKey]*Document
@@ -254,7 +323,8 @@ type scope struct {
 
 // NewServer starts and returns a Server configured by opts (nil means the
 // defaults). It panics if opts.Version is neither empty, "1.0.3" nor
-// "2.0.0". The caller must Close it.
+// "2.0.0", or if opts.Preconditions names no mode. The caller must Close
+// it.
 func NewServer(opts *Options) *Server {
 	var o Options
 	if opts != nil {
@@ -269,6 +339,8 @@ func NewServer(opts *Options) *Server {
 		limit:   o.RateLimit,
 		now:     o.Now,
 		etag:    o.ETag,
+		mode:    o.Preconditions,
+		window:  o.RaceWindow,
 		docs:    make(map[docKey]*Document),
 		removed: make(map[docKey]removal),
 	}
@@ -278,6 +350,17 @@ func NewServer(opts *Options) *Server {
 	case statedoc.Version103, statedoc.Version200:
 	default:
 		panic(fmt.Sprintf("statedoctest: unsupported xAPI version %q (want %q or %q)", o.Version, statedoc.Version103, statedoc.Version200))
+	}
+	switch s.mode {
+	case Enforce, Ignore, CheckThenWrite:
+	default:
+		panic(fmt.Sprintf("statedoctest: unknown Preconditions mode %v", o.Preconditions))
+	}
+	switch {
+	case s.window == 0:
+		s.window = DefaultRaceWindow
+	case s.window < 0:
+		s.window = 0
 	}
 	if s.max <= 0 {
 		s.max = DefaultMaxDocumentSize
@@ -296,11 +379,15 @@ func NewServer(opts *Options) *Server {
 // Client returns an HTTP client configured for the server.
 func (s *Server) Client() *http.Client { return s.ts.Client() }
 
-// Close shuts the server down and blocks until its requests are done.
+// Close shuts the server down and blocks until its requests are done,
+// paused CheckThenWrite writes included.
 func (s *Server) Close() { s.ts.Close() }
 
 // Version returns the xAPI version the server speaks.
 func (s *Server) Version() string { return s.version }
+
+// Preconditions returns how the server treats the preconditions of writes.
+func (s *Server) Preconditions() Preconditions { return s.mode }
 
 // StateURL returns the State Resource's URL, URL + "/activities/state".
 func (s *Server) StateURL() string { return s.URL + StatePath }
