@@ -14,14 +14,26 @@
 //     theirs with a merge.Func; nil means the default merge of package merge
 //     (member by member, arrays element by element).
 //
-// StateClient speaks the xAPI State Resource of a Learning Record Store
-// (package statedoc gives the key of a document). A typed StateClient[T]
-// reads only the members T declares, by their exact names, and applies the
-// changes made to a T onto the stored JSON document (merge.Apply), so
-// members written by other applications and unknown to T survive every
-// write, at any depth, inside array elements too (elements are aligned by
-// an id, or by the members they share; see merge.Apply for elements that
-// nothing tells apart). Raw types ([]byte,
+// Two clients share one engine, one typed layer, the same options, errors
+// and merges:
+//
+//   - StateClient speaks the xAPI State Resource of a Learning Record Store
+//     (package statedoc gives the key of a document; LRSOptions adds the
+//     xAPI version).
+//   - DocumentClient speaks any HTTP API that versions its documents,
+//     addressed by URL (DocumentOptions): the version in the ETag header,
+//     quoted or not, in a field of the JSON body (the field is never merged
+//     as data) or read by the caller's function; sent back in If-Match or
+//     another header; changes PUT whole or PATCHed as an RFC 7386 merge
+//     patch (an RFC 6902 JSON Patch when a value becomes null) or as a JSON
+//     Patch; documents created by POST to a collection (Create).
+//
+// A client of a JSON type T reads only the members T declares, by their
+// exact names, and applies the changes made to a T onto the stored JSON
+// document (merge.Apply), so members written by other applications and
+// unknown to T survive every write, at any depth, inside array elements too
+// (elements are aligned by an id, or by the members they share; see
+// merge.Apply for elements that nothing tells apart). Raw types ([]byte,
 // json.RawMessage, type Blob []byte) handle documents of any content type
 // as bytes.
 //
@@ -31,13 +43,18 @@
 // writes atomically: two writes carrying the same If-Match must not both
 // succeed. A server (or a proxy in front of it) that ignores or strips
 // If-Match lets concurrent writers overwrite each other whatever the client
-// does.
+// does, and so does a server that checks and then writes without a lock.
+// Probe (on either client) tells which kind a server is, with harmless
+// requests on a scratch document: Enforcing, Racy, Ignoring or NoETag.
+// Options.Protection takes the verdict and makes every write refuse to run
+// (ErrUnprotected) unless it was Enforcing.
 //
 // # The loop
 //
-// Each round reads the document (404 means absent), computes the new
-// document, skips the write if nothing changed, and PUTs it with the ETag
-// exactly as received. A weak ETag cannot match If-Match, so the client reads
+// Each round reads the document (404 means absent; the read asks for the
+// identity encoding, since a compressed answer may carry an ETag no write
+// matches), computes the new document, skips the write if nothing changed,
+// and writes it with the version exactly as received. A weak ETag cannot match If-Match, so the client reads
 // again a bounded number of times for a strong one and otherwise fails with
 // ErrWeakETag; an ETag that could not be sent back as a header value is
 // refused when read (ErrInvalidETag). A 2xx answer without an ETag is

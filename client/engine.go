@@ -2,9 +2,11 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/ifmatch/ifmatch/internal/backoff"
@@ -14,26 +16,20 @@ import (
 // snapshot is one version of a document as the server gave it.
 type snapshot struct {
 	exists       bool
-	body         []byte
+	body         []byte // without a version field kept in the body
 	contentType  string
-	etag         string
+	etag         string // the version, exactly as read
+	versionRaw   []byte // the JSON text of a version field, nil otherwise
+	whole        []byte // the document with its version field, as read; nil if not read
 	lastModified time.Time
-}
-
-// sameVersion reports whether a and b are known to be the same version: both
-// absent, or both carrying the same strong ETag.
-func sameVersion(a, b snapshot) bool {
-	if !a.exists || !b.exists {
-		return !a.exists && !b.exists
-	}
-	return etag.StrongMatch(a.etag, b.etag)
 }
 
 // plan is one write, as a typed layer hands it to the engine.
 type plan struct {
-	op       string // "update" or "save", for errors and logs
+	op       string // "update", "save" or "create", for errors and logs
 	url      string
 	resource string // the document in a form fit for errors and logs
+	shape    *shape // how the requests look
 	// start is a version already in hand (Save's base). Nil: read first.
 	start *snapshot
 	// step computes the document to write onto cur, the current version; a
@@ -53,60 +49,88 @@ type draft struct {
 // written is what a completed write leaves.
 type written struct {
 	snapshot
+	url      string // where the document is (Create: from Location)
 	attempts int
 	outcome  Outcome
 }
 
-// engine runs the read–merge–write loop over bytes and ETags. It knows how to
-// address a document only through plan.url and nothing of what the document
-// means.
+// engine runs the read–merge–write loop over bytes and versions. It knows
+// how to address a document only through plan.url, how its requests look
+// only through plan.shape, and nothing of what the document means.
 type engine struct {
 	tr *transport
 	s  settings
 }
 
-// read GETs u. A 404 is an absent document, not an error. An ETag that
-// could never be sent back in If-Match is refused here, with
-// ErrInvalidETag, rather than when a write would carry it.
-func (e *engine) read(ctx context.Context, u string) (snapshot, error) {
-	resp, err := e.tr.do(ctx, http.MethodGet, u, nil, nil, true)
+// guard refuses every write and delete when the caller said the server
+// was probed and found not to enforce preconditions.
+func (e *engine) guard() error {
+	if p := e.s.protection; p != Unprobed && p != Enforcing {
+		return fmt.Errorf("%w: the server was probed as %s", ErrUnprotected, p)
+	}
+	return nil
+}
+
+// read GETs u. A 404 is an absent document, not an error. A version that
+// could never be sent back as a precondition is refused here, with
+// ErrInvalidETag, rather than when a write would carry it. The read asks
+// for the identity encoding: a compressed answer may carry another ETag
+// (Apache's mod_deflate adds "-gzip"), which a write would never match.
+func (e *engine) read(ctx context.Context, u string, sh *shape) (snapshot, error) {
+	resp, err := e.tr.do(ctx, http.MethodGet, u, http.Header{"Accept-Encoding": {"identity"}}, nil, true)
 	if err != nil {
 		return snapshot{}, err
 	}
-	switch {
-	case resp.status == http.StatusNotFound:
-		return snapshot{}, nil
-	case resp.status == http.StatusOK:
-		snap := snapshot{exists: true, body: resp.body, contentType: resp.header.Get("Content-Type"), etag: resp.etag()}
-		if etag.Classify(snap.etag) == etag.Invalid {
-			return snapshot{}, fmt.Errorf("%w: the server sent %q, which cannot be sent back in If-Match", ErrInvalidETag, snap.etag)
-		}
-		if lm := resp.header.Get("Last-Modified"); lm != "" {
-			if t, err := http.ParseTime(lm); err == nil {
-				snap.lastModified = t
-			}
-		}
-		return snap, nil
+	if a, err := checkResponse(readRequest, http.MethodGet, u, resp); a == absent || err != nil {
+		return snapshot{}, err
 	}
-	return snapshot{}, newHTTPError(http.MethodGet, u, resp)
+	v, body, raw, err := sh.version(resp.header, resp.body)
+	if err != nil {
+		return snapshot{}, err
+	}
+	snap := snapshot{exists: true, body: body, contentType: resp.header.Get("Content-Type"), etag: v, versionRaw: raw}
+	if raw != nil {
+		snap.whole = resp.body
+	}
+	if lm := resp.header.Get("Last-Modified"); lm != "" {
+		if t, err := http.ParseTime(lm); err == nil {
+			snap.lastModified = t
+		}
+	}
+	return snap, nil
 }
 
-// readStrong reads u until an existing document comes with an ETag that can
-// be sent in If-Match, at most 1+weakRereads times.
-func (e *engine) readStrong(ctx context.Context, u string) (snapshot, error) {
+// readStrong reads u until an existing document comes with a version that
+// can be sent as a precondition: for the ETag header, at most
+// 1+weakRereads times (a server may make its ETags strong a little after
+// a write); a version kept in the body or read by a function is there or
+// not, so a document without one fails at once with ErrNoVersion.
+func (e *engine) readStrong(ctx context.Context, u string, sh *shape) (snapshot, error) {
 	for i := 0; ; i++ {
-		snap, err := e.read(ctx, u)
-		if err != nil || !snap.exists || etag.Usable(snap.etag) {
+		snap, err := e.read(ctx, u, sh)
+		if err != nil || !snap.exists || sh.usable(snap.etag) {
 			return snap, err
+		}
+		if !sh.inHeader() {
+			return snapshot{}, fmt.Errorf("%w: %s gave none", ErrNoVersion, sh.where())
 		}
 		e.s.logger.DebugContext(ctx, "ifmatch: no strong ETag, reading again", "url", redact(u), "etag", snap.etag)
 		if i >= e.s.weakRereads {
-			return snapshot{}, ErrWeakETag
+			return snapshot{}, weakETag(snap.etag, i+1)
 		}
 		if err := backoff.Sleep(ctx, e.s.conflictBackoff(i+1)); err != nil {
 			return snapshot{}, err
 		}
 	}
+}
+
+// weakETag is ErrWeakETag with what the server sent and how to mend it.
+func weakETag(last string, reads int) error {
+	if etag.IsWeak(last) {
+		return annotate(ErrWeakETag, fmt.Sprintf("the server sent the weak ETag %s on %d reads; "+
+			"Apache httpd makes its ETags weak for a second after a write unless FileETag Digest is set", last, reads))
+	}
+	return annotate(ErrWeakETag, fmt.Sprintf("the server sent no ETag on %d reads", reads))
 }
 
 // write runs the read–merge–write loop for p: read (unless a version is
@@ -115,6 +139,7 @@ func (e *engine) readStrong(ctx context.Context, u string) (snapshot, error) {
 // the attempt bound.
 func (e *engine) write(ctx context.Context, p plan) (written, error) {
 	var (
+		sh       = p.shape
 		cur      snapshot
 		have     bool
 		seen     bool // the document existed at some point of this write
@@ -124,16 +149,19 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 	fail := func(err error) (written, error) {
 		return written{}, &WriteError{Op: p.op, Resource: p.resource, Attempts: attempts, Status: status, Err: err}
 	}
+	if err := e.guard(); err != nil {
+		return fail(err)
+	}
 	if p.start != nil {
 		seen = p.start.exists
-		if !p.start.exists || etag.Usable(p.start.etag) {
+		if !p.start.exists || sh.usable(p.start.etag) {
 			cur, have = *p.start, true
 		}
 	}
 	// reread reads the current version after a lost write and applies the
 	// deletion policy.
 	reread := func() error {
-		snap, err := e.readStrong(ctx, p.url)
+		snap, err := e.readStrong(ctx, p.url, sh)
 		if err != nil {
 			status = statusOf(err)
 			return err
@@ -159,21 +187,26 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 		if err != nil {
 			return fail(err)
 		}
-		if next == nil || (cur.exists && p.same(next.body, cur.body)) {
-			return written{snapshot: cur, attempts: attempts, outcome: Unchanged}, nil
+		if next != nil {
+			if next.body, err = sh.strip(next.body); err != nil {
+				return fail(err)
+			}
 		}
-
-		header := http.Header{"Content-Type": {next.contentType}}
-		if cur.exists {
-			header.Set("If-Match", cur.etag)
-		} else {
-			header.Set("If-None-Match", "*")
+		if next == nil || (cur.exists && p.same(next.body, cur.body)) {
+			return written{snapshot: cur, url: p.url, attempts: attempts, outcome: Unchanged}, nil
+		}
+		if !cur.exists && sh.write != WritePut && sh.onAbsent == FailAbsent {
+			return fail(annotate(ErrNotFound, "a PATCH cannot create the document; create it with Create"))
+		}
+		method, header, body, kind, err := sh.request(cur, next)
+		if err != nil {
+			return fail(err)
 		}
 		if err := ctx.Err(); err != nil {
 			return fail(err) // nothing sent
 		}
 		attempts++
-		resp, err := e.tr.do(ctx, http.MethodPut, p.url, header, next.body, false)
+		resp, err := e.tr.do(ctx, method, p.url, header, body, false)
 		if err != nil {
 			if errors.Is(err, ErrNotSent) {
 				attempts--
@@ -181,38 +214,31 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 			return fail(unknownOutcome(err))
 		}
 		status = resp.status
-		switch {
-		case resp.status >= 200 && resp.status < 300:
-			out := written{
-				snapshot: snapshot{exists: true, body: next.body, contentType: next.contentType, etag: resp.etag()},
-				attempts: attempts, outcome: Updated,
-			}
+		a, err := checkResponse(kind, method, p.url, resp)
+		switch a {
+		case done:
+			out := written{url: p.url, attempts: attempts, outcome: Updated}
 			if !cur.exists {
 				out.outcome = Created
 			}
-			if !etag.Usable(out.etag) {
-				out.etag = e.confirm(ctx, p.url, next.body)
-			}
+			out.snapshot = e.after(ctx, p, resp, next)
 			return out, nil
-		case lost(resp.status, cur.exists):
+		case lostRace:
 			e.s.logger.DebugContext(ctx, "ifmatch: write lost, reading again", "url", redact(p.url), "status", resp.status, "attempt", attempts)
 			if resp.status == http.StatusNotFound {
 				// Gone only if a read agrees: a 404 from a proxy or a
 				// router that sends writes elsewhere is an error.
 				was := cur
-				if err := reread(); err != nil {
-					return fail(err)
+				if rerr := reread(); rerr != nil {
+					return fail(rerr)
 				}
-				if sameVersion(was, cur) {
+				if sh.sameVersion(was, cur) {
 					status = http.StatusNotFound
-					return fail(annotate(newHTTPError(http.MethodPut, p.url, resp),
-						"yet a read finds the document unchanged at ETag "+cur.etag))
+					return fail(annotate(err, "yet a read finds the document unchanged at "+sh.noun()+" "+cur.etag))
 				}
 			}
-		case resp.status >= 500:
-			return fail(unknownOutcome(newHTTPError(http.MethodPut, p.url, resp)))
 		default:
-			return fail(newHTTPError(http.MethodPut, p.url, resp))
+			return fail(err)
 		}
 		if attempts >= e.s.maxAttempts {
 			status = resp.status
@@ -228,6 +254,44 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 	}
 }
 
+// after is the version a successful write of next left: its body is what
+// was sent, its version the one the answer carries. When the answer
+// carries the document itself — it holds the version field, or its
+// Content-Location names the document — the body is the answer's, with
+// what the server set (an id, a time). An answer without a usable version
+// is followed by a read-back (confirm).
+func (e *engine) after(ctx context.Context, p plan, resp *response, next *draft) snapshot {
+	out := snapshot{exists: true, body: next.body, contentType: next.contentType}
+	if v, rest, raw, err := p.shape.version(resp.header, resp.body); err == nil && p.shape.usable(v) {
+		out.etag, out.versionRaw = v, raw
+		if len(resp.body) > 0 && (raw != nil || names(resp.header.Get("Content-Location"), p.url) && json.Valid(rest)) {
+			out.body, out.whole = rest, resp.body
+			if ct := resp.header.Get("Content-Type"); ct != "" {
+				out.contentType = ct
+			}
+		}
+		return out
+	}
+	if snap, ok := e.confirm(ctx, p, next.body); ok {
+		out.etag, out.versionRaw, out.lastModified = snap.etag, snap.versionRaw, snap.lastModified
+	}
+	return out
+}
+
+// names reports whether the Content-Location loc, resolved against the
+// request URL u, is u itself.
+func names(loc, u string) bool {
+	if loc == "" {
+		return false
+	}
+	base, err := url.Parse(u)
+	if err != nil {
+		return false
+	}
+	ref, err := base.Parse(loc)
+	return err == nil && ref.String() == base.String()
+}
+
 // statusOf returns the status of the answer an error reports, or 0.
 func statusOf(err error) int {
 	var he *HTTPError
@@ -237,50 +301,88 @@ func statusOf(err error) int {
 	return 0
 }
 
-// lost reports whether status answers a conditional write that lost to
-// another writer, so the document must be read again: 409 and 412; for an
-// If-Match write also 428 (the server wants a fresher precondition) and 404
-// (its way of saying the document is gone, taken as such only when a read
-// agrees). A 428 to a create that already sent If-None-Match: * cannot be
-// mended by reading again.
-func lost(status int, ifMatch bool) bool {
-	switch status {
-	case http.StatusConflict, http.StatusPreconditionFailed:
-		return true
-	case http.StatusPreconditionRequired, http.StatusNotFound:
-		return ifMatch
-	}
-	return false
-}
-
 // unknownOutcome marks the failure of a write that may have reached the
 // server and been applied: the client cannot tell, so it does not re-send.
 // A request that never left the process keeps its ErrNotSent.
 func unknownOutcome(err error) error {
-	if errors.Is(err, ErrNotSent) {
+	if errors.Is(err, ErrNotSent) || errors.Is(err, ErrOutcomeUnknown) {
 		return err
 	}
 	return wrap(ErrOutcomeUnknown, err)
 }
 
-// confirm finds the ETag of a write whose answer carried none (or a weak
-// one): it reads the document back and takes the ETag only if the body is
-// exactly what was written. Otherwise someone wrote after us, and the ETag of
-// our version is unknown (""); the write itself succeeded either way.
-func (e *engine) confirm(ctx context.Context, u string, body []byte) string {
-	snap, err := e.read(ctx, u)
-	if err != nil || !snap.exists || !etag.Usable(snap.etag) || string(snap.body) != string(body) {
-		e.s.logger.DebugContext(ctx, "ifmatch: ETag of the written version unknown", "url", redact(u), "error", errString(err))
-		return ""
+// confirm finds the version of a write whose answer carried none (or a
+// weak ETag): it reads the document back and takes the version only if the
+// body is the document that was written. Otherwise someone wrote after us,
+// and the version of ours is unknown; the write itself succeeded either
+// way.
+func (e *engine) confirm(ctx context.Context, p plan, body []byte) (snapshot, bool) {
+	snap, err := e.read(ctx, p.url, p.shape)
+	if err != nil || !snap.exists || !p.shape.usable(snap.etag) || !p.same(snap.body, body) {
+		e.s.logger.DebugContext(ctx, "ifmatch: version of the written document unknown", "url", redact(p.url), "error", errString(err))
+		return snapshot{}, false
 	}
-	return snap.etag
+	return snap, true
 }
 
-// remove DELETEs u with the given If-Match value ("" sends none).
-func (e *engine) remove(ctx context.Context, u, ifMatch string) error {
+// create POSTs a new document to the collection p.url, without
+// precondition, and returns it at the URL the answer's Location gives. A
+// create is never re-sent after an unknown outcome: it would create a
+// second document.
+func (e *engine) create(ctx context.Context, p plan, next *draft) (written, error) {
+	attempts, status := 0, 0
+	fail := func(err error) (written, error) {
+		return written{}, &WriteError{Op: p.op, Resource: p.resource, Attempts: attempts, Status: status, Err: err}
+	}
+	if err := e.guard(); err != nil {
+		return fail(err)
+	}
+	body, err := p.shape.strip(next.body)
+	if err != nil {
+		return fail(err)
+	}
+	next = &draft{body: body, contentType: next.contentType}
+	if err := ctx.Err(); err != nil {
+		return fail(err)
+	}
+	attempts = 1
+	resp, err := e.tr.do(ctx, http.MethodPost, p.url, http.Header{"Content-Type": {next.contentType}}, next.body, false)
+	if err != nil {
+		if errors.Is(err, ErrNotSent) {
+			attempts = 0
+		}
+		return fail(unknownOutcome(err))
+	}
+	status = resp.status
+	if _, err := checkResponse(plainRequest, http.MethodPost, p.url, resp); err != nil {
+		return fail(err)
+	}
+	loc := resp.header.Get("Location")
+	if loc == "" {
+		return fail(annotate(ErrNoLocation, fmt.Sprintf("status %d", resp.status)))
+	}
+	base, err := url.Parse(p.url)
+	if err != nil {
+		return fail(err)
+	}
+	ref, err := base.Parse(loc)
+	if err != nil || (ref.Scheme != "http" && ref.Scheme != "https") {
+		return fail(annotate(ErrNoLocation, fmt.Sprintf("Location %q is not a URL", redact(loc))))
+	}
+	created := p
+	created.url = ref.String()
+	return written{url: created.url, attempts: 1, outcome: Created, snapshot: e.after(ctx, created, resp, next)}, nil
+}
+
+// remove DELETEs u with the given precondition value ("" sends none).
+func (e *engine) remove(ctx context.Context, u string, sh *shape, ifMatch string) error {
+	if err := e.guard(); err != nil {
+		return err
+	}
 	var header http.Header
+	kind := plainRequest
 	if ifMatch != "" {
-		header = http.Header{"If-Match": {ifMatch}}
+		header, kind = http.Header{sh.precondition: {ifMatch}}, matchRequest
 	}
 	if err := ctx.Err(); err != nil {
 		return err // nothing sent
@@ -289,13 +391,8 @@ func (e *engine) remove(ctx context.Context, u, ifMatch string) error {
 	if err != nil {
 		return unknownOutcome(err)
 	}
-	switch {
-	case resp.status >= 200 && resp.status < 300:
-		return nil
-	case resp.status >= 500:
-		return unknownOutcome(newHTTPError(http.MethodDelete, u, resp))
-	}
-	return newHTTPError(http.MethodDelete, u, resp)
+	_, err = checkResponse(kind, http.MethodDelete, u, resp)
+	return err
 }
 
 func errString(err error) string {

@@ -50,6 +50,18 @@ var (
 	// inside, unbalanced quotes), so it cannot be sent back in If-Match
 	// with any meaning: the document is refused when it is read.
 	ErrInvalidETag = errors.New("ifmatch: invalid ETag")
+	// ErrNoVersion means an existing document came without the version a
+	// conditional write needs, from a client whose version is kept in the
+	// body (DocumentOptions.VersionField) or read by a function.
+	ErrNoVersion = errors.New("ifmatch: no version to send as a precondition")
+	// ErrNoLocation means a Create was answered with success but without a
+	// Location header that says where the new document is: the document
+	// exists, and the client cannot address it.
+	ErrNoLocation = errors.New("ifmatch: created, but no Location says where")
+	// ErrUnprotected means a write or delete was refused before any request
+	// because Options.Protection holds a probe verdict other than
+	// Enforcing: the server could lose the update whatever the client does.
+	ErrUnprotected = errors.New("ifmatch: the server does not enforce preconditions")
 	// ErrDeleted means the document was deleted while a write was in progress
 	// and Options.OnDeleted is FailDeleted.
 	ErrDeleted = errors.New("ifmatch: document deleted during the write")

@@ -21,7 +21,7 @@ func ExampleStateClient_Update() {
 	lrs := statedoctest.NewServer(nil)
 	defer lrs.Close()
 
-	c, err := client.NewStateClient[Progress](lrs.URL, &client.Options{HTTPClient: lrs.Client()})
+	c, err := client.NewStateClient[Progress](lrs.URL, &client.LRSOptions{Options: client.Options{HTTPClient: lrs.Client()}})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func ExampleStateClient_Save() {
 	// Another application's member ("theme") is unknown to Progress.
 	lrs.SetDocument(key, "application/json", []byte(`{"page":1,"theme":"dark"}`))
 
-	c, err := client.NewStateClient[Progress](lrs.URL, &client.Options{HTTPClient: lrs.Client()})
+	c, err := client.NewStateClient[Progress](lrs.URL, &client.LRSOptions{Options: client.Options{HTTPClient: lrs.Client()}})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -480,15 +480,16 @@ func TestInvalidInputGetsTypedErrors(t *testing.T) {
 	require.Error(t, err)
 	_, err = client.NewStateClient[progress]("ftp://example.com/xapi", nil)
 	require.Error(t, err)
-	_, err = client.NewStateClient[progress]("https://example.com/xapi", &client.Options{Version: "0.95"})
+	_, err = client.NewStateClient[progress]("https://example.com/xapi", &client.LRSOptions{Version: "0.95"})
 	require.Error(t, err)
-	_, err = client.NewStateClient[progress]("https://example.com/xapi", &client.Options{Version: "2.0.0"})
+	_, err = client.NewStateClient[progress]("https://example.com/xapi", &client.LRSOptions{Version: "2.0.0"})
 	require.NoError(t, err)
 }
 
 func TestVersion200Server(t *testing.T) {
 	srv := newServer(t, &statedoctest.Options{Version: statedoc.Version200})
-	c := newClient[progress](t, srv, &client.Options{Version: statedoc.Version200})
+	c, err := client.NewStateClient[progress](srv.URL, &client.LRSOptions{Options: *fast(&client.Options{HTTPClient: srv.Client()}), Version: statedoc.Version200})
+	require.NoError(t, err)
 	for range 3 {
 		_, err := c.Update(context.Background(), key, turnPage)
 		require.NoError(t, err)

@@ -6,10 +6,10 @@ import (
 	"time"
 
 	"github.com/ifmatch/ifmatch/internal/backoff"
-	"github.com/ifmatch/ifmatch/statedoc"
 )
 
-// Options configures a client. The zero value of every field means the default
+// Options configures what every client shares: the HTTP client, credentials,
+// the bounds of the loop and the transport's retries. The zero value of every field means the default
 // written beside it, so a nil *Options or an empty Options is a working setup.
 type Options struct {
 	// HTTPClient sends the requests. Nil means http.DefaultClient. Its timeouts
@@ -17,10 +17,6 @@ type Options struct {
 	// Reads follow redirects as its CheckRedirect says; writes and deletes
 	// never do (a 3xx answer is an error matching ErrRedirect).
 	HTTPClient *http.Client
-
-	// Version is the X-Experience-API-Version header sent on every request to an
-	// LRS. Empty means statedoc.Version103.
-	Version string
 
 	// Username and Password are sent as HTTP Basic credentials when Username is
 	// not empty. Empty means the user information of the endpoint URL, if
@@ -86,7 +82,112 @@ type Options struct {
 	// Logger receives one debug record per request and per decision of the loop.
 	// Nil means silent.
 	Logger *slog.Logger
+
+	// Protection is the verdict of an earlier Probe of the server. The zero
+	// value, Unprobed, changes nothing. Any other verdict but Enforcing makes
+	// every write and delete fail at once, before any request, with an error
+	// matching ErrUnprotected: for callers who would rather fail than risk a
+	// lost update on a server that does not enforce preconditions.
+	Protection Protection
 }
+
+// LRSOptions configures the clients of a Learning Record Store's resources
+// (StateClient): the shared Options and what belongs to xAPI alone.
+type LRSOptions struct {
+	Options
+
+	// Version is the X-Experience-API-Version header sent on every request
+	// to the LRS. Empty means statedoc.Version103.
+	Version string
+}
+
+// DocumentOptions configures a DocumentClient: the shared Options and the
+// shape of the API's requests. The zero value speaks plain HTTP: the
+// version is the ETag header, sent back in If-Match, and writes are PUTs of
+// the whole document.
+type DocumentOptions struct {
+	Options
+
+	// VersionField is a JSON Pointer (RFC 6901) to the member of the
+	// document that holds its version, for APIs that keep it in the body
+	// (for example "/eTag", or "/_rev"). Empty means the version is the
+	// ETag header. The field is not data: it is left out of every merge and
+	// comparison, Doc.ETag holds its value (a string's text, a number's
+	// digits), and a decoded Value sees the version of the document it was
+	// decoded from. A document without the field cannot be written
+	// conditionally (ErrNoVersion).
+	VersionField string
+
+	// SendVersionField says whether writes carry VersionField, set to the
+	// version the write is based on (as APIs that check a revision in the
+	// body need, CouchDB's "_rev" among them). False, the zero value, strips
+	// it from every write, for APIs where it is read-only. PATCH bodies never
+	// carry it.
+	SendVersionField bool
+
+	// VersionFunc reads the version from an answer to a GET (or to a
+	// write, for the version it created) when neither the ETag header nor a
+	// body field holds it as is. It returns "" when the answer carries none.
+	// Nil means VersionField, or the ETag header.
+	VersionFunc func(header http.Header, body []byte) (string, error)
+
+	// PreconditionHeader names the request header that carries the version
+	// on a conditional write. Empty means "If-Match". A create always sends
+	// If-None-Match: *.
+	PreconditionHeader string
+
+	// Write is how a change is sent. The zero value, WritePut, PUTs the
+	// whole document.
+	Write WriteMethod
+
+	// OnAbsent says what a PATCH write (Write is WriteMergePatch or
+	// WriteJSONPatch) does when the document does not exist: the zero
+	// value, PutAbsent, creates it with a PUT of the whole document and
+	// If-None-Match: *; FailAbsent fails with ErrNotFound, for APIs that
+	// create by POST to a collection (DocumentClient.Create). A PUT write
+	// always creates with If-None-Match: *.
+	OnAbsent AbsentPolicy
+}
+
+// WriteMethod is how a DocumentClient sends a change.
+type WriteMethod int
+
+const (
+	// WritePut PUTs the whole document.
+	WritePut WriteMethod = iota
+	// WriteMergePatch PATCHes an RFC 7386 merge patch
+	// (application/merge-patch+json) of the document as read to the
+	// document to write; on a retry, of the new version to the merged
+	// result. A change that sets a value to null, which a merge patch
+	// cannot express, is sent as an RFC 6902 JSON Patch instead.
+	WriteMergePatch
+	// WriteJSONPatch PATCHes an RFC 6902 JSON Patch
+	// (application/json-patch+json) made by merge.JSONPatch.
+	WriteJSONPatch
+)
+
+// String returns "PUT", "merge patch" or "JSON patch".
+func (m WriteMethod) String() string {
+	switch m {
+	case WritePut:
+		return "PUT"
+	case WriteMergePatch:
+		return "merge patch"
+	case WriteJSONPatch:
+		return "JSON patch"
+	}
+	return "WriteMethod(?)"
+}
+
+// AbsentPolicy is what a PATCH write does when its document is absent.
+type AbsentPolicy int
+
+const (
+	// PutAbsent creates the document with a PUT and If-None-Match: *.
+	PutAbsent AbsentPolicy = iota
+	// FailAbsent fails the write with an error matching ErrNotFound.
+	FailAbsent
+)
 
 // Backoff returns how long to wait before the next attempt, given the number
 // of attempts that have failed so far (1 for the first).
@@ -125,7 +226,6 @@ func (p DeletedPolicy) String() string {
 // settings are Options with every default filled in.
 type settings struct {
 	httpClient       *http.Client
-	version          string
 	username         string
 	password         string
 	maxAttempts      int
@@ -136,23 +236,22 @@ type settings struct {
 	waitMin, waitMax time.Duration
 	contentType      string
 	logger           *slog.Logger
+	protection       Protection
 }
 
 func resolve(o *Options) settings {
 	var s settings
 	if o != nil {
 		s = settings{
-			httpClient: o.HTTPClient, version: o.Version, username: o.Username, password: o.Password,
+			httpClient: o.HTTPClient, username: o.Username, password: o.Password,
 			maxAttempts: o.MaxAttempts, conflictBackoff: o.ConflictBackoff, weakRereads: o.WeakETagRereads,
 			onDeleted: o.OnDeleted, transportRetries: o.TransportRetries, waitMin: o.TransportWaitMin,
 			waitMax: o.TransportWaitMax, contentType: o.ContentType, logger: o.Logger,
+			protection: o.Protection,
 		}
 	}
 	if s.httpClient == nil {
 		s.httpClient = http.DefaultClient
-	}
-	if s.version == "" {
-		s.version = statedoc.Version103
 	}
 	if s.maxAttempts <= 0 {
 		s.maxAttempts = 10

@@ -401,7 +401,7 @@ func TestWritesNeverFollowRedirects(t *testing.T) {
 			srv := newServer(t, nil)
 			srv.SetDocument(key, "application/json", []byte(`{"page":1}`))
 			front := redirector(t, srv, status, false)
-			c, err := client.NewStateClient[progress](front.URL, fast(nil))
+			c, err := client.NewStateClient[progress](front.URL, lrs(nil))
 			require.NoError(t, err)
 
 			_, err = c.Update(context.Background(), key, turnPage)
@@ -426,7 +426,7 @@ func TestRedirectLocationCredentialsRedacted(t *testing.T) {
 	srv := newServer(t, nil)
 	srv.SetDocument(key, "application/json", []byte(`{"page":1}`))
 	front := redirector(t, srv, http.StatusFound, true)
-	c, err := client.NewStateClient[progress](front.URL, fast(nil))
+	c, err := client.NewStateClient[progress](front.URL, lrs(nil))
 	require.NoError(t, err)
 	_, err = c.Update(context.Background(), key, turnPage)
 	require.ErrorIs(t, err, client.ErrRedirect)
@@ -452,7 +452,7 @@ func TestNotSentIsNotUnknown(t *testing.T) {
 		require.NoError(t, err)
 		addr := ln.Addr().String()
 		require.NoError(t, ln.Close())
-		c, err := client.NewStateClient[progress]("http://"+addr+"/xapi", fast(&client.Options{TransportRetries: -1}))
+		c, err := client.NewStateClient[progress]("http://"+addr+"/xapi", lrs(&client.Options{TransportRetries: -1}))
 		require.NoError(t, err)
 		_, err = c.Get(context.Background(), key)
 		assert.ErrorIs(t, err, client.ErrNotSent)
@@ -543,7 +543,7 @@ func TestETagsByTheGrammar(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ts, stored := tagServer(t, tt.tagOf)
-			c, err := client.NewStateClient[progress](ts.URL, fast(nil))
+			c, err := client.NewStateClient[progress](ts.URL, lrs(nil))
 			require.NoError(t, err)
 			for range 3 {
 				res, err := c.Update(context.Background(), key, turnPage)
@@ -590,7 +590,7 @@ func TestCredentialsInTheEndpoint(t *testing.T) {
 	u.User = url.UserPassword("key-id", "s3cret-pass")
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	c, err := client.NewStateClient[progress](u.String(), fast(&client.Options{Logger: logger}))
+	c, err := client.NewStateClient[progress](u.String(), lrs(&client.Options{Logger: logger}))
 	require.NoError(t, err)
 
 	_, err = c.Update(context.Background(), key, turnPage)
@@ -607,7 +607,7 @@ func TestCredentialsInTheEndpoint(t *testing.T) {
 	du, err := url.Parse(ds.URL)
 	require.NoError(t, err)
 	du.User = url.UserPassword("key-id", "s3cret-pass")
-	dc, err := client.NewStateClient[progress](du.String(), fast(&client.Options{Logger: logger}))
+	dc, err := client.NewStateClient[progress](du.String(), lrs(&client.Options{Logger: logger}))
 	require.NoError(t, err)
 	_, err = dc.Update(context.Background(), key, turnPage)
 	require.ErrorIs(t, err, client.ErrOutcomeUnknown)
@@ -628,7 +628,7 @@ func TestCredentialsInTheEndpoint(t *testing.T) {
 	}
 
 	// Options win over the endpoint.
-	oc, err := client.NewStateClient[progress](u.String(), fast(&client.Options{Username: "key-id", Password: "wrong"}))
+	oc, err := client.NewStateClient[progress](u.String(), lrs(&client.Options{Username: "key-id", Password: "wrong"}))
 	require.NoError(t, err)
 	_, err = oc.Get(context.Background(), key)
 	assert.ErrorIs(t, err, client.ErrUnauthorized)
@@ -685,7 +685,7 @@ func TestWriteErrorStatusIsTheStoppingAnswer(t *testing.T) {
 		proxy.ServeHTTP(w, r)
 	}))
 	t.Cleanup(front.Close)
-	c, err := client.NewStateClient[progress](front.URL, fast(nil))
+	c, err := client.NewStateClient[progress](front.URL, lrs(nil))
 	require.NoError(t, err)
 	_, err = c.Update(context.Background(), key, turnPage)
 	require.ErrorIs(t, err, client.ErrOutcomeUnknown)
@@ -851,7 +851,7 @@ func TestWritesThatNeverLeftAreNotSent(t *testing.T) {
 		require.NoError(t, err)
 		addr := ln.Addr().String()
 		require.NoError(t, ln.Close())
-		c, err := client.NewStateClient[progress]("http://"+addr+"/xapi", fast(&client.Options{TransportRetries: -1}))
+		c, err := client.NewStateClient[progress]("http://"+addr+"/xapi", lrs(&client.Options{TransportRetries: -1}))
 		require.NoError(t, err)
 		_, err = c.Save(ctx, key, base, progress{Page: 2}, nil)
 		check(t, err)
@@ -867,7 +867,7 @@ func TestWritesThatNeverLeftAreNotSent(t *testing.T) {
 		ts.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes
 		ts.StartTLS()
 		t.Cleanup(ts.Close)
-		c, err := client.NewStateClient[progress](ts.URL, fast(&client.Options{HTTPClient: &http.Client{}}))
+		c, err := client.NewStateClient[progress](ts.URL, lrs(&client.Options{HTTPClient: &http.Client{}}))
 		require.NoError(t, err)
 		_, err = c.Save(ctx, key, base, progress{Page: 2}, nil)
 		check(t, err)

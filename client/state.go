@@ -2,6 +2,8 @@ package client
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -9,75 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ifmatch/ifmatch/internal/etag"
 	"github.com/ifmatch/ifmatch/merge"
 	"github.com/ifmatch/ifmatch/statedoc"
 )
-
-// Doc is one version of a document as read from the server.
-type Doc[T any] struct {
-	// Value is the document decoded as T (the zero value when absent).
-	Value T
-	// ETag is the entity tag exactly as the server sent it ("" if none).
-	ETag string
-	// Exists is false when the server has no such document.
-	Exists bool
-	// ContentType is the document's Content-Type.
-	ContentType string
-	// LastModified is the server's Last-Modified time, zero if not given.
-	// HTTP dates have whole-second precision: the stored time may be up to
-	// a second later (see StateClient.List for "changed since").
-	LastModified time.Time
-	// Raw is the document's bytes as read. For a typed client it holds
-	// members T does not declare; Save uses it so that they survive.
-	Raw []byte
-}
-
-// Outcome says what a successful write did.
-type Outcome int
-
-const (
-	// Unchanged means the change left the document as it was: nothing was sent.
-	Unchanged Outcome = iota
-	// Created means the document did not exist and was created.
-	Created
-	// Updated means an existing document was replaced.
-	Updated
-)
-
-// String returns "unchanged", "created" or "updated".
-func (o Outcome) String() string {
-	switch o {
-	case Unchanged:
-		return "unchanged"
-	case Created:
-		return "created"
-	case Updated:
-		return "updated"
-	}
-	return fmt.Sprintf("Outcome(%d)", int(o))
-}
-
-// Result is what a successful Update or Save leaves. Calls that fail return
-// the zero Result, which carries no meaning.
-type Result[T any] struct {
-	// Doc is the document as it now stands on the server. Its ETag is empty
-	// when the server's answer carried none and a read-back found the
-	// document already changed by someone else. It can be the base of a
-	// later Save.
-	Doc[T]
-	// Attempts counts the conditional writes sent. It is 0 for an Unchanged
-	// result found at once, and more when writes were lost first — even
-	// with Outcome Unchanged, when the version that beat ours already held
-	// our change.
-	Attempts int
-	// Outcome says whether the write created, updated or changed nothing.
-	Outcome Outcome
-	// Report lists the decisions of the default merge when Save merged with
-	// it, the rounds in order (a later round may decide a path again); nil
-	// otherwise.
-	Report *merge.Report
-}
 
 // StateClient reads and writes documents of the xAPI State Resource of one
 // LRS. A StateClient is safe for concurrent use. Make one with
@@ -99,8 +35,7 @@ type Result[T any] struct {
 // tells apart).
 type StateClient[T any] struct {
 	endpoint string // <lrs>/activities/state
-	eng      *engine
-	codec    codec[T]
+	t        *typed[T]
 }
 
 // NewStateClient returns a client of the LRS at endpoint, the xAPI base URL
@@ -110,12 +45,42 @@ type StateClient[T any] struct {
 // many LRSs print it) are sent as HTTP Basic credentials unless
 // opts.Username is set, and are removed from every URL the client builds,
 // so that they appear in no error and no log.
-func NewStateClient[T any](endpoint string, opts *Options) (*StateClient[T], error) {
-	u, err := url.Parse(endpoint)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("ifmatch: endpoint %q is not an absolute http(s) URL", redactEndpoint(endpoint))
+func NewStateClient[T any](endpoint string, opts *LRSOptions) (*StateClient[T], error) {
+	var (
+		shared  *Options
+		version string
+	)
+	if opts != nil {
+		shared, version = &opts.Options, opts.Version
+	}
+	if version == "" {
+		version = statedoc.Version103
+	}
+	if !statedoc.Accepts(statedoc.Version103, version) && !statedoc.Accepts(statedoc.Version200, version) {
+		return nil, fmt.Errorf("ifmatch: xAPI version %q is neither 1.0.x nor 2.0.x", version)
+	}
+	u, s, err := endpointSettings(endpoint, shared)
+	if err != nil {
+		return nil, err
 	}
 	u.RawQuery, u.Fragment, u.ForceQuery = "", "", false
+	header := http.Header{}
+	header.Set(statedoc.HeaderVersion, version)
+	t, err := newTyped[T](s, header, httpShape)
+	if err != nil {
+		return nil, err
+	}
+	return &StateClient[T]{endpoint: strings.TrimSuffix(u.String(), "/") + "/activities/state", t: t}, nil
+}
+
+// endpointSettings parses an absolute http(s) URL and resolves opts,
+// taking Basic credentials from the URL's user information unless opts
+// gives a Username; the URL returned has none.
+func endpointSettings(endpoint string, opts *Options) (*url.URL, settings, error) {
+	u, err := url.Parse(endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, settings{}, fmt.Errorf("ifmatch: endpoint %q is not an absolute http(s) URL", redactEndpoint(endpoint))
+	}
 	s := resolve(opts)
 	if u.User != nil {
 		if s.username == "" {
@@ -124,60 +89,29 @@ func NewStateClient[T any](endpoint string, opts *Options) (*StateClient[T], err
 		}
 		u.User = nil
 	}
-	if !statedoc.Accepts(statedoc.Version103, s.version) && !statedoc.Accepts(statedoc.Version200, s.version) {
-		return nil, fmt.Errorf("ifmatch: xAPI version %q is neither 1.0.x nor 2.0.x", s.version)
-	}
-	cd, err := newCodec[T](s)
-	if err != nil {
-		return nil, err
-	}
-	header := http.Header{}
-	header.Set(statedoc.HeaderVersion, s.version)
-	return &StateClient[T]{
-		endpoint: strings.TrimSuffix(u.String(), "/") + "/activities/state",
-		eng:      &engine{tr: newTransport(s, header), s: s},
-		codec:    cd,
-	}, nil
+	return u, s, nil
 }
 
 func (c *StateClient[T]) url(q url.Values) string {
 	return c.endpoint + "?" + q.Encode()
 }
 
-func (c *StateClient[T]) keyURL(key statedoc.Key) (string, error) {
+func (c *StateClient[T]) target(key statedoc.Key) (target, error) {
 	q, err := key.Query()
 	if err != nil {
-		return "", err
+		return target{}, err
 	}
-	return c.url(q), nil
+	return target{url: c.url(q), resource: key.String()}, nil
 }
 
 // Get reads the document at key. An absent document is not an error: the
 // Doc has Exists false and can be the base of a Save that creates it.
 func (c *StateClient[T]) Get(ctx context.Context, key statedoc.Key) (Doc[T], error) {
-	u, err := c.keyURL(key)
+	tg, err := c.target(key)
 	if err != nil {
 		return Doc[T]{}, err
 	}
-	snap, err := c.eng.read(ctx, u)
-	if err != nil {
-		return Doc[T]{}, err
-	}
-	return c.doc(snap)
-}
-
-// doc decodes a snapshot.
-func (c *StateClient[T]) doc(s snapshot) (Doc[T], error) {
-	d := Doc[T]{ETag: s.etag, Exists: s.exists, ContentType: s.contentType, LastModified: s.lastModified, Raw: s.body}
-	if !s.exists {
-		return d, nil
-	}
-	v, err := c.codec.decode(s.body)
-	if err != nil {
-		return d, err
-	}
-	d.Value = v
-	return d, nil
+	return c.t.get(ctx, tg)
 }
 
 // Update applies edit to the document at key and writes it back with
@@ -190,47 +124,11 @@ func (c *StateClient[T]) doc(s snapshot) (Doc[T], error) {
 // zero value for an absent document, which stays absent (Exists false). An
 // error from edit stops Update and is returned inside a *WriteError.
 func (c *StateClient[T]) Update(ctx context.Context, key statedoc.Key, edit func(T) (T, error)) (Result[T], error) {
-	u, err := c.keyURL(key)
+	tg, err := c.target(key)
 	if err != nil {
 		return Result[T]{}, err
 	}
-	step := func(cur snapshot) (*draft, error) {
-		var (
-			v    T
-			from []byte
-		)
-		if cur.exists {
-			var err error
-			if v, err = c.codec.decode(cur.body); err != nil {
-				return nil, err
-			}
-			// Encoded before edit runs: edit may change maps and slices in place.
-			if from, err = c.codec.encode(v); err != nil {
-				return nil, err
-			}
-		}
-		nv, err := edit(v)
-		if err != nil {
-			return nil, err
-		}
-		to, err := c.codec.encode(nv)
-		if err != nil {
-			return nil, err
-		}
-		if !cur.exists && c.codec.empty(to) {
-			return nil, nil
-		}
-		body, err := c.codec.apply(from, to, cur)
-		if err != nil {
-			return nil, err
-		}
-		return &draft{body: body, contentType: c.codec.contentType(cur)}, nil
-	}
-	w, err := c.eng.write(ctx, plan{op: "update", url: u, resource: key.String(), step: step, same: c.codec.same})
-	if err != nil {
-		return Result[T]{}, err
-	}
-	return c.result(w, nil)
+	return c.t.update(ctx, tg, edit)
 }
 
 // Save writes ours, a document made from base (as returned by Get or by an
@@ -254,142 +152,11 @@ func (c *StateClient[T]) Update(ctx context.Context, key statedoc.Key, edit func
 // bytes with a raw client (StateClient[json.RawMessage]): only an empty
 // byte slice counts as "nothing" there.
 func (c *StateClient[T]) Save(ctx context.Context, key statedoc.Key, base Doc[T], ours T, m merge.Func[T]) (Result[T], error) {
-	u, err := c.keyURL(key)
+	tg, err := c.target(key)
 	if err != nil {
 		return Result[T]{}, err
 	}
-	b := snapshot{exists: base.Exists, etag: base.ETag, contentType: base.ContentType, lastModified: base.LastModified}
-	hasRaw := !base.Exists || base.Raw != nil
-	var from []byte
-	if base.Exists {
-		// The change is measured from the bytes as read, not from base.Value,
-		// which may share maps and slices with ours.
-		if base.Raw != nil {
-			v, err := c.codec.decode(base.Raw)
-			if err != nil {
-				return Result[T]{}, err
-			}
-			b.body = base.Raw
-			from, err = c.codec.encode(v)
-			if err != nil {
-				return Result[T]{}, err
-			}
-		} else {
-			if from, err = c.codec.encode(base.Value); err != nil {
-				return Result[T]{}, err
-			}
-			b.body = from
-		}
-	}
-	to, err := c.codec.encode(ours)
-	if err != nil {
-		return Result[T]{}, err
-	}
-	if !base.Exists && c.codec.empty(to) {
-		return Result[T]{Doc: Doc[T]{ETag: base.ETag, ContentType: base.ContentType, LastModified: base.LastModified}, Outcome: Unchanged}, nil
-	}
-	oursBody, err := c.codec.apply(from, to, b)
-	if err != nil {
-		return Result[T]{}, err
-	}
-	o := snapshot{exists: true, body: oursBody, contentType: c.codec.contentType(b)}
-
-	var report *merge.Report
-	step := func(cur snapshot) (*draft, error) {
-		switch {
-		case sameVersion(cur, b):
-			// Ours was made on this very version. Without base.Raw, b's
-			// body is only T's view of it: make the change on the stored
-			// bytes just read, so that what T does not declare survives.
-			if !hasRaw {
-				body, err := c.codec.apply(from, to, cur)
-				if err != nil {
-					return nil, err
-				}
-				b, hasRaw = cur, true
-				o = snapshot{exists: true, body: body, contentType: c.codec.contentType(cur)}
-			}
-			return &draft{body: o.body, contentType: o.contentType}, nil
-		case !cur.exists:
-			// The document was deleted: ours recreates it, without what
-			// it only carried over from the deleted version.
-			body, err := c.codec.recreate(b, o)
-			if err != nil {
-				return nil, err
-			}
-			b = cur
-			o = snapshot{exists: true, body: body, contentType: o.contentType}
-			return &draft{body: o.body, contentType: o.contentType}, nil
-		}
-		merged, rep, err := c.merge(b, o, cur, m)
-		if err != nil {
-			return nil, err
-		}
-		if rep != nil {
-			if report == nil {
-				report = &merge.Report{}
-			}
-			report.Decisions = append(report.Decisions, rep.Decisions...)
-			report.Omitted += rep.Omitted
-		}
-		b = cur
-		o = snapshot{exists: true, body: merged, contentType: c.codec.contentType(cur)}
-		return &draft{body: o.body, contentType: o.contentType}, nil
-	}
-	start := &b
-	if !hasRaw {
-		start = nil // read the stored bytes first
-	}
-	w, err := c.eng.write(ctx, plan{op: "save", url: u, resource: key.String(), start: start, step: step, same: c.codec.same})
-	if err != nil {
-		return Result[T]{}, err
-	}
-	return c.result(w, report)
-}
-
-// merge merges base, ours and theirs into the next document to write.
-func (c *StateClient[T]) merge(base, ours, theirs snapshot, m merge.Func[T]) ([]byte, *merge.Report, error) {
-	if m == nil {
-		return c.codec.merge(base, ours, theirs)
-	}
-	var bv T
-	if base.exists {
-		v, err := c.codec.decode(base.body)
-		if err != nil {
-			return nil, nil, err
-		}
-		bv = v
-	}
-	ov, err := c.codec.decode(ours.body)
-	if err != nil {
-		return nil, nil, err
-	}
-	tv, err := c.codec.decode(theirs.body)
-	if err != nil {
-		return nil, nil, err
-	}
-	from, err := c.codec.encode(tv) // before m runs: m may change tv in place
-	if err != nil {
-		return nil, nil, err
-	}
-	mv, err := m(bv, ov, tv)
-	if err != nil {
-		return nil, nil, err
-	}
-	to, err := c.codec.encode(mv)
-	if err != nil {
-		return nil, nil, err
-	}
-	out, err := c.codec.apply(from, to, theirs)
-	return out, nil, err
-}
-
-func (c *StateClient[T]) result(w written, report *merge.Report) (Result[T], error) {
-	d, err := c.doc(w.snapshot)
-	if err != nil {
-		return Result[T]{}, err
-	}
-	return Result[T]{Doc: d, Attempts: w.attempts, Outcome: w.outcome, Report: report}, nil
+	return c.t.save(ctx, tg, base, ours, m)
 }
 
 // Delete deletes the document at key if its current ETag is etag, as
@@ -400,20 +167,29 @@ func (c *StateClient[T]) result(w written, report *merge.Report) (Result[T], err
 // ErrPreconditionRequired, a weak one ErrWeakETag and one that cannot be
 // sent as a header value ErrInvalidETag.
 func (c *StateClient[T]) Delete(ctx context.Context, key statedoc.Key, etagValue string) error {
-	u, err := c.keyURL(key)
+	tg, err := c.target(key)
 	if err != nil {
 		return err
 	}
-	switch {
-	case strings.TrimSpace(etagValue) == "":
-		return fmt.Errorf("%w: Delete of %s needs an ETag (or \"*\")", ErrPreconditionRequired, key)
-	case etagValue == "*":
-	case etag.IsWeak(etagValue):
-		return fmt.Errorf("%w: Delete of %s with %s", ErrWeakETag, key, etagValue)
-	case !etag.Usable(etagValue):
-		return fmt.Errorf("%w: Delete of %s with %q", ErrInvalidETag, key, etagValue)
+	if err := checkDeleteVersion(httpShape, etagValue, tg.resource); err != nil {
+		return err
 	}
-	return c.eng.remove(ctx, u, etagValue)
+	return c.t.eng.remove(ctx, tg.url, httpShape, etagValue)
+}
+
+// Probe tells how the LRS treats preconditions on the State Resource, as
+// DocumentClient.Probe does, on a scratch document with a random stateId
+// in scope, which it removes at the end.
+func (c *StateClient[T]) Probe(ctx context.Context, scope statedoc.Context, opts *ProbeOptions) (*ProbeReport, error) {
+	var id [8]byte
+	if _, err := rand.Read(id[:]); err != nil {
+		return nil, err
+	}
+	tg, err := c.target(statedoc.Key{ActivityID: scope.ActivityID, Agent: scope.Agent, Registration: scope.Registration, StateID: "ifmatch-probe-" + hex.EncodeToString(id[:])})
+	if err != nil {
+		return nil, err
+	}
+	return c.t.eng.probe(ctx, httpShape, tg.url, nil, opts)
 }
 
 // DeleteContext deletes every state document of the activity and agent in
@@ -426,7 +202,7 @@ func (c *StateClient[T]) DeleteContext(ctx context.Context, scope statedoc.Conte
 	if err != nil {
 		return err
 	}
-	return c.eng.remove(ctx, c.url(q), "")
+	return c.t.eng.remove(ctx, c.url(q), httpShape, "")
 }
 
 // List returns the stateIds stored in scope (without a Registration: of
@@ -449,12 +225,12 @@ func (c *StateClient[T]) List(ctx context.Context, scope statedoc.Context, since
 		q.Set("since", since.UTC().Format(time.RFC3339Nano))
 	}
 	u := c.url(q)
-	resp, err := c.eng.tr.do(ctx, http.MethodGet, u, nil, nil, true)
+	resp, err := c.t.eng.tr.do(ctx, http.MethodGet, u, nil, nil, true)
 	if err != nil {
 		return nil, err
 	}
-	if resp.status != http.StatusOK {
-		return nil, newHTTPError(http.MethodGet, u, resp)
+	if _, err := checkResponse(plainRequest, http.MethodGet, u, resp); err != nil {
+		return nil, err
 	}
 	var ids []string
 	if err := json.Unmarshal(resp.body, &ids); err != nil {

@@ -44,6 +44,11 @@ func fast(o *client.Options) *client.Options {
 	return o
 }
 
+// lrs is fast(o) as the options of an LRS client.
+func lrs(o *client.Options) *client.LRSOptions {
+	return &client.LRSOptions{Options: *fast(o)}
+}
+
 func newServer(t *testing.T, opts *statedoctest.Options) *statedoctest.Server {
 	t.Helper()
 	srv := statedoctest.NewServer(opts)
@@ -57,7 +62,7 @@ func newClient[T any](t *testing.T, srv *statedoctest.Server, opts *client.Optio
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = srv.Client()
 	}
-	c, err := client.NewStateClient[T](srv.URL, opts)
+	c, err := client.NewStateClient[T](srv.URL, &client.LRSOptions{Options: *opts})
 	require.NoError(t, err)
 	return c
 }

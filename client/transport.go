@@ -230,7 +230,7 @@ func (t *transport) send(ctx context.Context, method, u string, header http.Head
 	}
 	req, err := retryablehttp.NewRequestWithContext(context.WithValue(ctx, safeKey{}, safe), method, u, raw)
 	if err != nil {
-		return nil, wrap(ErrNotSent, &requestError{method: method, url: redact(u), err: err})
+		return nil, wrap(ErrNotSent, newRequestError(method, u, err))
 	}
 	for k, vs := range t.header {
 		req.Header[k] = vs
@@ -238,8 +238,8 @@ func (t *transport) send(ctx context.Context, method, u string, header http.Head
 	for k, vs := range header {
 		for _, v := range vs {
 			if !headerSafe(v) {
-				return nil, wrap(ErrNotSent, &requestError{method: method, url: redact(u),
-					err: fmt.Errorf("header %s holds %q, which is not a valid header value", k, v)})
+				return nil, wrap(ErrNotSent, newRequestError(method, u,
+					fmt.Errorf("header %s holds %q, which is not a valid header value", k, v)))
 			}
 		}
 		req.Header[k] = vs
@@ -252,7 +252,7 @@ func (t *transport) send(ctx context.Context, method, u string, header http.Head
 		if resp != nil {
 			resp.Body.Close()
 		}
-		err = &requestError{method: method, url: redact(u), err: scrub(err)}
+		err = newRequestError(method, u, err)
 		if notSent(err) {
 			return nil, wrap(ErrNotSent, err)
 		}
@@ -262,22 +262,28 @@ func (t *transport) send(ctx context.Context, method, u string, header http.Head
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	switch {
 	case err != nil && safe:
-		return nil, fmt.Errorf("ifmatch: %s %s: read body: %w", method, redact(u), err)
+		return nil, newRequestError(method, u, fmt.Errorf("read body: %w", err))
 	case err != nil:
 		t.log.LogAttrs(ctx, slog.LevelDebug, "ifmatch: answer body lost; the status stands",
 			slog.String("method", method), slog.String("url", redact(u)), slog.String("error", err.Error()))
 		data = nil
 	case len(data) > maxBody:
-		return nil, fmt.Errorf("ifmatch: %s %s: response body larger than %d bytes", method, redact(u), maxBody)
+		return nil, newRequestError(method, u, fmt.Errorf("response body larger than %d bytes", maxBody))
 	}
 	return &response{status: resp.StatusCode, header: resp.Header, body: data}, nil
 }
 
-// requestError is a request that got no answer: it names the request
-// once, however the cause names it.
+// requestError is a request that got no usable answer: it names the
+// request once, however the cause names it.
 type requestError struct {
 	method, url string
 	err         error
+}
+
+// newRequestError is the one constructor of requestError: it removes user
+// information from the URL, and from the URL a *url.Error cause carries.
+func newRequestError(method, u string, err error) *requestError {
+	return &requestError{method: method, url: redact(u), err: scrub(err)}
 }
 
 func (e *requestError) Error() string { return prefix + e.method + " " + e.url + ": " + e.cause() }

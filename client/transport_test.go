@@ -52,7 +52,7 @@ func newDropServer(t *testing.T, drop string) *dropServer {
 func TestDroppedConnection(t *testing.T) {
 	t.Run("a read is retried", func(t *testing.T) {
 		ds := newDropServer(t, http.MethodGet)
-		c, err := client.NewStateClient[progress](ds.URL, fast(&client.Options{TransportRetries: 2}))
+		c, err := client.NewStateClient[progress](ds.URL, lrs(&client.Options{TransportRetries: 2}))
 		require.NoError(t, err)
 		_, err = c.Get(context.Background(), key)
 		require.Error(t, err)
@@ -60,7 +60,7 @@ func TestDroppedConnection(t *testing.T) {
 	})
 	t.Run("a conditional write is not re-sent", func(t *testing.T) {
 		ds := newDropServer(t, http.MethodPut)
-		c, err := client.NewStateClient[progress](ds.URL, fast(nil))
+		c, err := client.NewStateClient[progress](ds.URL, lrs(nil))
 		require.NoError(t, err)
 		_, err = c.Update(context.Background(), key, turnPage)
 		require.Error(t, err)
@@ -78,7 +78,7 @@ func TestConnectionRefused(t *testing.T) {
 	addr := ln.Addr().String()
 	require.NoError(t, ln.Close())
 
-	c, err := client.NewStateClient[progress]("http://"+addr+"/xapi", fast(&client.Options{TransportRetries: 1}))
+	c, err := client.NewStateClient[progress]("http://"+addr+"/xapi", lrs(&client.Options{TransportRetries: 1}))
 	require.NoError(t, err)
 	_, err = c.Update(context.Background(), key, turnPage)
 	require.Error(t, err)
@@ -226,7 +226,7 @@ func TestCommittedWriteIsReportedAsSuccess(t *testing.T) {
 			conn.Close()
 		}))
 		defer hs.Close()
-		c, err := client.NewStateClient[progress](hs.URL, fast(nil))
+		c, err := client.NewStateClient[progress](hs.URL, lrs(nil))
 		require.NoError(t, err)
 		res, err := c.Update(context.Background(), key, turnPage)
 		require.NoError(t, err)
@@ -245,13 +245,13 @@ func TestNoCredentialsInErrorsOrLogs(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	endpoint := strings.Replace(srv.URL, "http://", "http://url-user:url-pass@", 1)
 
-	good, err := client.NewStateClient[progress](endpoint, fast(&client.Options{
+	good, err := client.NewStateClient[progress](endpoint, lrs(&client.Options{
 		HTTPClient: srv.Client(), Username: "app", Password: "s3cret-pass", Logger: logger}))
 	require.NoError(t, err)
 	_, err = good.Update(context.Background(), key, turnPage)
 	require.NoError(t, err)
 
-	bad, err := client.NewStateClient[progress](endpoint, fast(&client.Options{
+	bad, err := client.NewStateClient[progress](endpoint, lrs(&client.Options{
 		HTTPClient: srv.Client(), Username: "app", Password: "wrong-pass", Logger: logger}))
 	require.NoError(t, err)
 	_, err = bad.Update(context.Background(), key, turnPage)

@@ -63,9 +63,9 @@ func run(ctx context.Context, out io.Writer, lrs, user, pass, version string) er
 	trace := &tracer{out: out}
 	newClient := func(name string) (*client.StateClient[Progress], error) {
 		hc := &http.Client{Transport: trace.wrap(name, base.Transport), Timeout: 30 * time.Second}
-		return client.NewStateClient[Progress](lrs, &client.Options{
-			HTTPClient: hc, Version: version, Username: user, Password: pass,
-		})
+		return client.NewStateClient[Progress](lrs, &client.LRSOptions{Version: version, Options: client.Options{
+			HTTPClient: hc, Username: user, Password: pass,
+		}})
 	}
 	setup, err := newClient("setup")
 	if err != nil {

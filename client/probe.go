@@ -1,0 +1,317 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ifmatch/ifmatch/internal/etag"
+)
+
+// Protection is a probe's verdict on how a server treats preconditions.
+type Protection int
+
+const (
+	// Unprobed is the zero value: no verdict.
+	Unprobed Protection = iota
+	// Enforcing means the server refused every stale write the probe sent
+	// (a stale If-Match, If-None-Match: * over an existing document) and
+	// never let two writes sent at once with the same version both
+	// succeed. It can only mean that no race was seen in the tries made
+	// (ProbeOptions.Races): a server that checks and writes without a lock
+	// may still lose a race the probe did not hit.
+	Enforcing
+	// Racy means stale writes fail one at a time, but two concurrent writes
+	// carrying the same version both succeeded: the server checks, then
+	// writes, without a lock. Concurrent writers can lose updates whatever
+	// the client does.
+	Racy
+	// Ignoring means a stale write succeeded: the server (or a proxy in
+	// front of it) ignores preconditions, and concurrent writers lose
+	// updates whatever the client does.
+	Ignoring
+	// NoETag means the server gave no version that can be sent as a
+	// precondition (no ETag, or only weak ones), even after waiting for one:
+	// conditional writes cannot be made at all.
+	NoETag
+)
+
+// String returns the verdict's name.
+func (p Protection) String() string {
+	switch p {
+	case Unprobed:
+		return "unprobed"
+	case Enforcing:
+		return "enforcing"
+	case Racy:
+		return "racy"
+	case Ignoring:
+		return "ignoring"
+	case NoETag:
+		return "no ETag"
+	}
+	return fmt.Sprintf("Protection(%d)", int(p))
+}
+
+// ProbeOptions tunes a probe. The zero value of every field means the
+// default written beside it; a nil *ProbeOptions is the defaults.
+type ProbeOptions struct {
+	// Races is how many times two writes carrying the same version are
+	// sent at once. Zero or negative means 20.
+	Races int
+	// WaitStrong bounds the wait for a version that can be sent as a
+	// precondition after each write (Apache httpd's default ETags are weak
+	// for about a second after a write). Zero or negative means 2.5 s.
+	WaitStrong time.Duration
+	// Collection, for a DocumentClient of an API that creates documents by
+	// POST, is the collection the scratch document is created in. Empty
+	// means the scratch document is created with a PUT.
+	Collection string
+}
+
+// ProbeReport is what a probe saw, and its verdict.
+type ProbeReport struct {
+	// Protection is the verdict.
+	Protection Protection
+	// ETag is the first version read from the scratch document, exactly as
+	// sent (for the ETag header: quoted or not, weak or strong).
+	ETag string
+	// StrongAfter is how long after a write the version first became one
+	// that can be sent as a precondition (0 when at once).
+	StrongAfter time.Duration
+	// WriteETag reports whether the answer to the creating write carried a
+	// usable version.
+	WriteETag bool
+	// Stale is the status of a write carrying an outdated version; 0 when
+	// the probe stopped before sending it.
+	Stale int
+	// Exists is the status of a PUT with If-None-Match: * onto the existing
+	// scratch document; 0 when not sent.
+	Exists int
+	// Missing is the status of a write carrying a version onto the deleted
+	// scratch document; 0 when not sent.
+	Missing int
+	// Races counts the rounds of two simultaneous writes with the same
+	// version, and BothWon those in which both succeeded.
+	Races, BothWon int
+	// Notes says what decided the verdict, in words.
+	Notes []string
+}
+
+// ErrProbe means a probe could not run to a verdict: the scratch document
+// already existed, or the server refused a write the probe needed.
+var ErrProbe = errors.New("ifmatch: probe failed")
+
+// probe runs the precondition probe on the scratch document at u, which
+// create makes (a PUT with If-None-Match: * when create is nil), and
+// removes it at the end.
+func (e *engine) probe(ctx context.Context, sh *shape, u string, create func(context.Context, []byte) (string, error), opts *ProbeOptions) (*ProbeReport, error) {
+	races, wait := 20, 2500*time.Millisecond
+	if opts != nil {
+		if opts.Races > 0 {
+			races = opts.Races
+		}
+		if opts.WaitStrong > 0 {
+			wait = opts.WaitStrong
+		}
+	}
+	rep := &ProbeReport{}
+	n := 0
+	// body returns a scratch document whose length differs from every
+	// earlier one: some servers derive ETags from size and time in seconds.
+	body := func() []byte {
+		n++
+		return []byte(`{"ifmatch-probe":"` + strings.Repeat("x", n) + `"}`)
+	}
+	draftOf := func(b []byte) *draft { return &draft{body: b, contentType: "application/json"} }
+	// send writes b onto cur as the shape says, and returns the answer and
+	// the method used.
+	send := func(cur snapshot, b []byte) (*response, string, error) {
+		m, header, payload, _, err := sh.request(cur, draftOf(b))
+		if err != nil {
+			return nil, "", err
+		}
+		resp, err := e.tr.do(ctx, m, u, header, payload, false)
+		return resp, m, err
+	}
+
+	// Create the scratch document.
+	first := body()
+	if create == nil {
+		snap, err := e.read(ctx, u, sh)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrProbe, err)
+		}
+		if snap.exists {
+			return nil, fmt.Errorf("%w: the scratch document %s exists; the probe writes only a document it creates", ErrProbe, redact(u))
+		}
+		resp, method, err := send(snapshot{}, first)
+		if err != nil {
+			return nil, fmt.Errorf("%w: create the scratch document: %w", ErrProbe, err)
+		}
+		if _, err := checkResponse(createRequest, method, u, resp); err != nil {
+			return nil, fmt.Errorf("%w: create the scratch document: %w", ErrProbe, err)
+		}
+		v, _, _, _ := sh.version(resp.header, resp.body)
+		rep.WriteETag = sh.usable(v)
+	} else {
+		loc, err := create(ctx, first)
+		if err != nil {
+			return nil, fmt.Errorf("%w: create the scratch document: %w", ErrProbe, err)
+		}
+		u = loc
+	}
+	defer func() {
+		// Remove the scratch document even when ctx has ended.
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if resp, err := e.tr.do(dctx, http.MethodDelete, u, nil, nil, false); err == nil && resp.status >= 400 && resp.status != http.StatusNotFound {
+			e.s.logger.DebugContext(ctx, "ifmatch: probe: scratch document not removed", "url", redact(u), "status", resp.status)
+		}
+	}()
+
+	// current waits for a version that can be sent as a precondition.
+	current := func() (snapshot, time.Duration, error) {
+		start := time.Now()
+		for {
+			snap, err := e.read(ctx, u, sh)
+			if err != nil {
+				return snapshot{}, 0, fmt.Errorf("%w: %w", ErrProbe, err)
+			}
+			if !snap.exists {
+				return snapshot{}, 0, fmt.Errorf("%w: the scratch document %s vanished", ErrProbe, redact(u))
+			}
+			if rep.ETag == "" {
+				rep.ETag = snap.etag
+			}
+			took := time.Since(start)
+			if sh.usable(snap.etag) {
+				return snap, took, nil
+			}
+			if took >= wait {
+				return snap, took, nil
+			}
+			select {
+			case <-ctx.Done():
+				return snapshot{}, 0, ctx.Err()
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}
+	v1, took, err := current()
+	if err != nil {
+		return nil, err
+	}
+	rep.StrongAfter = took
+	if !sh.usable(v1.etag) {
+		rep.Protection = NoETag
+		note := "no version to send as a precondition after " + took.Round(time.Millisecond).String()
+		if etag.IsWeak(v1.etag) {
+			note += " (only the weak ETag " + v1.etag + "; for Apache httpd set FileETag Digest)"
+		}
+		rep.Notes = append(rep.Notes, note)
+		return rep, nil
+	}
+
+	// A write with the current version must succeed.
+	resp, method, err := send(v1, body())
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrProbe, err)
+	}
+	if a, err := checkResponse(matchRequest, method, u, resp); a != done {
+		return nil, fmt.Errorf("%w: a write with the current version was refused: %w", ErrProbe, err)
+	}
+	v2, took, err := current()
+	if err != nil {
+		return nil, err
+	}
+	rep.StrongAfter = max(rep.StrongAfter, took)
+	if !sh.usable(v2.etag) {
+		rep.Protection = NoETag
+		rep.Notes = append(rep.Notes, "no usable version after a write: "+v2.etag)
+		return rep, nil
+	}
+	if v2.etag == v1.etag {
+		rep.Protection = Ignoring
+		rep.Notes = append(rep.Notes, "the version did not change when the document did ("+v1.etag+")")
+		return rep, nil
+	}
+
+	// A write with the outdated version must fail.
+	if resp, _, err = send(v1, body()); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrProbe, err)
+	}
+	rep.Stale = resp.status
+	ignoring := resp.status < 300
+	if ignoring {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("a write with the outdated version %s succeeded (%d)", v1.etag, resp.status))
+	}
+	// A create over the existing document must fail.
+	if resp, _, err = send(snapshot{}, body()); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrProbe, err)
+	}
+	rep.Exists = resp.status
+	if resp.status < 300 {
+		ignoring = true
+		rep.Notes = append(rep.Notes, fmt.Sprintf("If-None-Match: * over the existing document succeeded (%d)", resp.status))
+	}
+
+	// Two writes at once with the same version: at most one may succeed.
+	for i := 0; i < races && rep.BothWon == 0 && !ignoring; i++ {
+		cur, _, err := current()
+		if err != nil {
+			return nil, err
+		}
+		if !sh.usable(cur.etag) {
+			continue
+		}
+		a, b := body(), body()
+		var (
+			wg       sync.WaitGroup
+			start    = make(chan struct{})
+			statuses [2]int
+		)
+		for j, payload := range [][]byte{a, b} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				if resp, _, err := send(cur, payload); err == nil {
+					statuses[j] = resp.status
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		rep.Races++
+		if statuses[0] >= 200 && statuses[0] < 300 && statuses[1] >= 200 && statuses[1] < 300 {
+			rep.BothWon++
+		}
+	}
+
+	// A write carrying a version onto a deleted document.
+	if last, _, err := current(); err == nil && sh.usable(last.etag) {
+		if resp, err := e.tr.do(ctx, http.MethodDelete, u, http.Header{sh.precondition: {last.etag}}, nil, false); err == nil && resp.status < 300 {
+			if resp, _, err := send(last, body()); err == nil {
+				rep.Missing = resp.status
+			}
+		}
+	}
+
+	switch {
+	case ignoring:
+		rep.Protection = Ignoring
+		return rep, nil
+	case rep.BothWon > 0:
+		rep.Protection = Racy
+		rep.Notes = append(rep.Notes, fmt.Sprintf("two writes with the same version both succeeded in %d of %d rounds", rep.BothWon, rep.Races))
+		return rep, nil
+	}
+	rep.Protection = Enforcing
+	rep.Notes = append(rep.Notes, fmt.Sprintf("stale writes refused (%d, %d); no race lost in %d rounds", rep.Stale, rep.Exists, rep.Races))
+	return rep, nil
+}
