@@ -543,7 +543,7 @@ func TestDocumentProbeVerdicts(t *testing.T) {
 			assert.Equal(t, tc.want, rep.Protection, "%+v", *rep)
 			if tc.want == client.Enforcing {
 				assert.Equal(t, 20, rep.Races)
-				assert.Zero(t, rep.BothWon)
+				assert.Zero(t, rep.RacesLost)
 				assert.GreaterOrEqual(t, rep.Stale, 409)
 			}
 			if tc.name == "409 and 404" {

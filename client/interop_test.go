@@ -50,11 +50,11 @@ func TestInteropProbe(t *testing.T) {
 	for _, srv := range interopServers(t) {
 		t.Run(srv.Name, func(t *testing.T) {
 			c := interopClient(t)
-			rep, err := c.Probe(context.Background(), srv.URL+"probe.json", &client.ProbeOptions{Races: 10})
+			rep, err := c.Probe(context.Background(), srv.URL+"probe.json", nil)
 			require.NoError(t, err, srv.ErrorLog())
-			t.Logf("%s: verdict %s; ETag %s, strong after %s, ETag on write %v, stale If-Match %d, If-None-Match * on existing %d, If-Match on missing %d, races %d (both won %d); %v",
+			t.Logf("%s: verdict %s; ETag %s, strong after %s, ETag on write %v, stale If-Match %d, If-None-Match * on existing %d, If-Match on missing %d, races %d (lost %d); %v",
 				srv.Name, rep.Protection, rep.ETag, rep.StrongAfter.Round(time.Millisecond), rep.WriteETag,
-				rep.Stale, rep.Exists, rep.Missing, rep.Races, rep.BothWon, rep.Notes)
+				rep.Stale, rep.Exists, rep.Missing, rep.Races, rep.RacesLost, rep.Notes)
 			if srv.Name == "nginx" {
 				assert.Equal(t, client.Ignoring, rep.Protection)
 			} else {

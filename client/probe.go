@@ -60,7 +60,7 @@ func (p Protection) String() string {
 // ProbeOptions tunes a probe. The zero value of every field means the
 // default written beside it; a nil *ProbeOptions is the defaults.
 type ProbeOptions struct {
-	// Races is how many times two writes carrying the same version are
+	// Races is how many times writes carrying the same version (four) are
 	// sent at once. Zero or negative means 20.
 	Races int
 	// WaitStrong bounds the wait for a version that can be sent as a
@@ -95,12 +95,16 @@ type ProbeReport struct {
 	// Missing is the status of a write carrying a version onto the deleted
 	// scratch document; 0 when not sent.
 	Missing int
-	// Races counts the rounds of two simultaneous writes with the same
-	// version, and BothWon those in which both succeeded.
-	Races, BothWon int
+	// Races counts the rounds of simultaneous writes with the same version
+	// (four per round), and RacesLost those in which more than one
+	// succeeded: an update lost.
+	Races, RacesLost int
 	// Notes says what decided the verdict, in words.
 	Notes []string
 }
+
+// racers is how many writes with the same version a probe sends at once.
+const racers = 4
 
 // ErrProbe means a probe could not run to a verdict: the scratch document
 // already existed, or the server refused a write the probe needed.
@@ -260,8 +264,8 @@ func (e *engine) probe(ctx context.Context, sh *shape, u string, create func(con
 		rep.Notes = append(rep.Notes, fmt.Sprintf("If-None-Match: * over the existing document succeeded (%d)", resp.status))
 	}
 
-	// Two writes at once with the same version: at most one may succeed.
-	for i := 0; i < races && rep.BothWon == 0 && !ignoring; i++ {
+	// Writes sent at once with the same version: at most one may succeed.
+	for i := 0; i < races && rep.RacesLost == 0 && !ignoring; i++ {
 		cur, _, err := current()
 		if err != nil {
 			return nil, err
@@ -269,13 +273,13 @@ func (e *engine) probe(ctx context.Context, sh *shape, u string, create func(con
 		if !sh.usable(cur.etag) {
 			continue
 		}
-		a, b := body(), body()
 		var (
 			wg       sync.WaitGroup
 			start    = make(chan struct{})
-			statuses [2]int
+			statuses [racers]int
 		)
-		for j, payload := range [][]byte{a, b} {
+		for j := range racers {
+			payload := body()
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -288,8 +292,14 @@ func (e *engine) probe(ctx context.Context, sh *shape, u string, create func(con
 		close(start)
 		wg.Wait()
 		rep.Races++
-		if statuses[0] >= 200 && statuses[0] < 300 && statuses[1] >= 200 && statuses[1] < 300 {
-			rep.BothWon++
+		won := 0
+		for _, st := range statuses {
+			if st >= 200 && st < 300 {
+				won++
+			}
+		}
+		if won > 1 {
+			rep.RacesLost++
 		}
 	}
 
@@ -306,9 +316,9 @@ func (e *engine) probe(ctx context.Context, sh *shape, u string, create func(con
 	case ignoring:
 		rep.Protection = Ignoring
 		return rep, nil
-	case rep.BothWon > 0:
+	case rep.RacesLost > 0:
 		rep.Protection = Racy
-		rep.Notes = append(rep.Notes, fmt.Sprintf("two writes with the same version both succeeded in %d of %d rounds", rep.BothWon, rep.Races))
+		rep.Notes = append(rep.Notes, fmt.Sprintf("of writes sent at once with the same version, more than one succeeded in %d of %d rounds", rep.RacesLost, rep.Races))
 		return rep, nil
 	}
 	rep.Protection = Enforcing

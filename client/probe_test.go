@@ -42,11 +42,11 @@ func TestStateProbeVerdicts(t *testing.T) {
 				assert.Equal(t, http.StatusPreconditionFailed, rep.Stale)
 				assert.Equal(t, http.StatusPreconditionFailed, rep.Exists)
 				assert.Equal(t, 30, rep.Races)
-				assert.Zero(t, rep.BothWon)
+				assert.Zero(t, rep.RacesLost)
 			case client.Racy:
 				assert.Equal(t, http.StatusPreconditionFailed, rep.Stale)
 				assert.Equal(t, http.StatusPreconditionFailed, rep.Exists)
-				assert.Positive(t, rep.BothWon)
+				assert.Positive(t, rep.RacesLost)
 			case client.Ignoring:
 				assert.Equal(t, http.StatusNoContent, rep.Stale)
 			}
