@@ -12,6 +12,8 @@ const (
 	matchRequest
 	// createRequest is a write carrying If-None-Match: *.
 	createRequest
+	// listRequest is a GET of a listing: only 200 is a success.
+	listRequest
 	// plainRequest is a request without precondition (a POST that creates,
 	// a DELETE of many documents, a listing): 409 and 412 are refusals.
 	plainRequest
@@ -28,7 +30,8 @@ const (
 	// lostRace is a conditional write that lost to another writer: read
 	// again and retry (see lost).
 	lostRace
-	// unknown is a write the server may have applied (5xx).
+	// unknown is a write the server may have applied (5xx, but a 503 with
+	// Retry-After, which says it was not).
 	unknown
 	// refused is any other answer.
 	refused
@@ -45,14 +48,16 @@ func checkResponse(kind request, method, u string, resp *response) (answer, erro
 		return done, nil
 	case kind == readRequest && s == http.StatusNotFound:
 		return absent, nil
-	case kind != readRequest && s >= 200 && s < 300:
+	case kind == listRequest && s == http.StatusOK:
+		return done, nil
+	case kind != readRequest && kind != listRequest && s >= 200 && s < 300:
 		return done, nil
 	}
 	err := newHTTPError(method, u, resp)
 	switch {
-	case kind == readRequest || method == http.MethodGet || method == http.MethodHead:
+	case kind == readRequest || kind == listRequest || method == http.MethodGet || method == http.MethodHead:
 		return refused, err // a read changed nothing: nothing is unknown
-	case s >= 500:
+	case s >= 500 && !notProcessed(s, resp.header):
 		return unknown, wrap(ErrOutcomeUnknown, err)
 	case kind != plainRequest && lost(s, kind == matchRequest):
 		return lostRace, err

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -663,37 +664,86 @@ func TestDocumentPreconditionHeader(t *testing.T) {
 	assert.Equal(t, []string{"rev 7|"}, got)
 }
 
-// TestDocumentAnswerCarriesDocument: a write answered with the document
-// (it holds the version field) gives a result with what the server set;
-// Raw is the answer's bytes as they came.
-func TestDocumentAnswerCarriesDocument(t *testing.T) {
+// TestDocumentAnswerVersion: a write answered with a body that holds the
+// version gives a result at that version; the answer's body is not taken
+// for the document (it may be a status object or the version alone), so
+// the result holds what was written.
+func TestDocumentAnswerVersion(t *testing.T) {
 	type stamped struct {
 		A     int    `json:"a"`
 		Stamp string `json:"stamp"`
 	}
-	const answer = `{"eTag":"v2","a":2,"stamp":"t2"}`
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		switch r.Method {
-		case http.MethodGet:
-			w.Write([]byte(`{"eTag":"v1","a":1,"stamp":"t1"}`))
-		case http.MethodPatch:
-			if r.Header.Get("If-Match") != "v1" {
-				w.WriteHeader(http.StatusPreconditionFailed)
+	for _, answer := range []string{`{"eTag":"v2","a":2,"stamp":"t2"}`, `{"eTag":"v2"}`} {
+		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			switch r.Method {
+			case http.MethodGet:
+				w.Write([]byte(`{"eTag":"v1","a":1,"stamp":"t1","other":true}`))
+			case http.MethodPatch:
+				if r.Header.Get("If-Match") != "v1" {
+					w.WriteHeader(http.StatusPreconditionFailed)
+					return
+				}
+				w.Write([]byte(answer))
+			}
+		}))
+		t.Cleanup(ts.Close)
+		c, err := client.NewDocumentClient[stamped](&client.DocumentOptions{Options: *fast(nil), VersionField: "/eTag", Write: client.WriteMergePatch})
+		require.NoError(t, err)
+		d, err := c.Get(context.Background(), ts.URL+"/x")
+		require.NoError(t, err)
+		assert.Equal(t, `{"eTag":"v1","a":1,"stamp":"t1","other":true}`, string(d.Raw), "Raw is the document as read")
+		res, err := c.Update(context.Background(), ts.URL+"/x", func(s stamped) (stamped, error) { s.A = 2; return s, nil })
+		require.NoError(t, err)
+		assert.Equal(t, "v2", res.ETag)
+		assert.Equal(t, stamped{A: 2, Stamp: "t1"}, res.Value)
+		assert.JSONEq(t, `{"a":2,"stamp":"t1","other":true,"eTag":"v2"}`, string(res.Raw), "what was written, at the new version")
+	}
+}
+
+// TestDocumentVersionThatIsAList: a version read from the body that a
+// precondition header would read as "any" or as a list is refused, and
+// nothing is written.
+func TestDocumentVersionThatIsAList(t *testing.T) {
+	for _, v := range []string{"*", "a,b"} {
+		var writes atomic.Int32
+		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method != http.MethodGet {
+				writes.Add(1)
+				w.WriteHeader(http.StatusNoContent)
 				return
 			}
-			w.Write([]byte(answer))
+			w.Write([]byte(`{"eTag":"` + v + `","views":1}`))
+		}))
+		t.Cleanup(ts.Close)
+		c, err := client.NewDocumentClient[article](&client.DocumentOptions{Options: *fast(nil), VersionField: "/eTag"})
+		require.NoError(t, err)
+		_, err = c.Update(context.Background(), ts.URL+"/d", func(a article) (article, error) { a.Views++; return a, nil })
+		require.ErrorIs(t, err, client.ErrInvalidETag, v)
+		assert.Zero(t, writes.Load(), v)
+	}
+}
+
+// TestDocumentCreateOtherOrigin: a Location on another origin is refused:
+// the client's credentials are for the collection's origin only.
+func TestDocumentCreateOtherOrigin(t *testing.T) {
+	var sawAuth atomic.Bool
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" {
+			sawAuth.Store(true)
 		}
+		w.WriteHeader(http.StatusNotFound)
 	}))
-	t.Cleanup(ts.Close)
-	c, err := client.NewDocumentClient[stamped](&client.DocumentOptions{Options: *fast(nil), VersionField: "/eTag", Write: client.WriteMergePatch})
+	t.Cleanup(other.Close)
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", other.URL+"/new")
+		w.WriteHeader(http.StatusCreated)
+	}))
+	t.Cleanup(api.Close)
+	c, err := client.NewDocumentClient[article](&client.DocumentOptions{Options: *fast(&client.Options{Username: "alice", Password: "s3cret"})})
 	require.NoError(t, err)
-	d, err := c.Get(context.Background(), ts.URL+"/x")
-	require.NoError(t, err)
-	assert.Equal(t, `{"eTag":"v1","a":1,"stamp":"t1"}`, string(d.Raw), "Raw is the document as read")
-	res, err := c.Update(context.Background(), ts.URL+"/x", func(s stamped) (stamped, error) { s.A = 2; return s, nil })
-	require.NoError(t, err)
-	assert.Equal(t, "v2", res.ETag)
-	assert.Equal(t, stamped{A: 2, Stamp: "t2"}, res.Value)
-	assert.Equal(t, answer, string(res.Raw))
+	_, _, err = c.Create(context.Background(), api.URL+"/coll", article{Title: "a"})
+	require.ErrorIs(t, err, client.ErrNoLocation)
+	assert.Contains(t, err.Error(), "another origin")
+	assert.False(t, sawAuth.Load(), "nothing is sent to the other origin")
 }

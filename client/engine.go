@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -18,9 +17,10 @@ type snapshot struct {
 	exists       bool
 	body         []byte // without a version field kept in the body
 	contentType  string
-	etag         string // the version, exactly as read
-	versionRaw   []byte // the JSON text of a version field, nil otherwise
-	whole        []byte // the document with its version field, as read; nil if not read
+	etag         string   // the version, exactly as read
+	versionRaw   []byte   // the JSON text of a version field, nil otherwise
+	whole        []byte   // the document with its version field, as read; nil if not read
+	log          []string // the ids of the write log (Options.WriteLog), nil if none
 	lastModified time.Time
 }
 
@@ -38,6 +38,11 @@ type plan struct {
 	// same reports whether two document bodies are the same document, so that
 	// a write that changes nothing is skipped.
 	same func(a, b []byte) bool
+	// settles says whether finding the document written proves the write
+	// was applied after its answer was lost: true for a state-based write
+	// (Save) and an idempotent edit, false for an edit that another writer
+	// could have made identically.
+	settles bool
 }
 
 // draft is a document to write.
@@ -58,8 +63,17 @@ type written struct {
 // how to address a document only through plan.url, how its requests look
 // only through plan.shape, and nothing of what the document means.
 type engine struct {
-	tr *transport
-	s  settings
+	tr  *transport
+	s   settings
+	log *writeLog // nil unless Options.WriteLog is set
+}
+
+func newEngine(s settings, header http.Header) *engine {
+	e := &engine{tr: newTransport(s, header), s: s}
+	if s.writeLog != "" {
+		e.log = &writeLog{ptr: s.writeLog, size: s.writeLogSize}
+	}
+	return e
 }
 
 // guard refuses every write and delete when the caller said the server
@@ -89,7 +103,8 @@ func (e *engine) read(ctx context.Context, u string, sh *shape) (snapshot, error
 		return snapshot{}, err
 	}
 	snap := snapshot{exists: true, body: body, contentType: resp.header.Get("Content-Type"), etag: v, versionRaw: raw}
-	if raw != nil {
+	snap.body, snap.log = e.log.split(snap.body)
+	if raw != nil || snap.log != nil {
 		snap.whole = resp.body
 	}
 	if lm := resp.header.Get("Last-Modified"); lm != "" {
@@ -144,7 +159,8 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 		have     bool
 		seen     bool // the document existed at some point of this write
 		attempts int
-		status   int // status of the answer that stopped the call
+		status   int  // status of the answer that stopped the call
+		resent   bool // the write about to be answered re-sends one not applied
 	)
 	fail := func(err error) (written, error) {
 		return written{}, &WriteError{Op: p.op, Resource: p.resource, Attempts: attempts, Status: status, Err: err}
@@ -191,6 +207,7 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 			if next.body, err = sh.strip(next.body); err != nil {
 				return fail(err)
 			}
+			next.body, _ = e.log.split(next.body)
 		}
 		if next == nil || (cur.exists && p.same(next.body, cur.body)) {
 			return written{snapshot: cur, url: p.url, attempts: attempts, outcome: Unchanged}, nil
@@ -198,7 +215,22 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 		if !cur.exists && sh.write != WritePut && sh.onAbsent == FailAbsent {
 			return fail(annotate(ErrNotFound, "a PATCH cannot create the document; create it with Create"))
 		}
-		method, header, body, kind, err := sh.request(cur, next)
+		// The write, with its id in the document's log when the aid is on.
+		id, reqCur, reqNext := "", cur, next
+		if e.log != nil {
+			id = newWriteID()
+			if reqCur.exists {
+				if reqCur.body, err = e.log.with(cur.body, cur.log); err != nil {
+					return fail(err)
+				}
+			}
+			body, err := e.log.with(next.body, e.log.next(cur.log, id))
+			if err != nil {
+				return fail(err)
+			}
+			reqNext = &draft{body: body, contentType: next.contentType}
+		}
+		method, header, body, kind, err := sh.request(reqCur, reqNext)
 		if err != nil {
 			return fail(err)
 		}
@@ -207,14 +239,24 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 		}
 		attempts++
 		resp, err := e.tr.do(ctx, method, p.url, header, body, false)
-		if err != nil {
-			if errors.Is(err, ErrNotSent) {
-				attempts--
+		var a answer
+		switch {
+		case err != nil && errors.Is(err, ErrNotSent):
+			attempts--
+			return fail(err)
+		case err != nil:
+			status = 0 // no answer
+			a, err = unknown, unknownOutcome(err)
+		default:
+			status = resp.status
+			a, err = checkResponse(kind, method, p.url, resp)
+			if a == lostRace && resent {
+				// The write lost to a version that may be its own first
+				// attempt, applied late: as unknown as a lost answer.
+				a = unknown
 			}
-			return fail(unknownOutcome(err))
 		}
-		status = resp.status
-		a, err := checkResponse(kind, method, p.url, resp)
+		resent = false
 		switch a {
 		case done:
 			out := written{url: p.url, attempts: attempts, outcome: Updated}
@@ -222,7 +264,42 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 				out.outcome = Created
 			}
 			out.snapshot = e.after(ctx, p, resp, next)
+			out.snapshot.log = e.log.next(cur.log, id)
+			if e.s.verify && id != "" {
+				now, err := e.readStrong(ctx, p.url, sh)
+				if err == nil && now.exists {
+					if yes, decided := e.log.holds(cur.log, now.log, id); !yes && decided {
+						// Acknowledged, yet not there: a server that checks and
+						// writes without a lock let another write replace it.
+						e.s.logger.DebugContext(ctx, "ifmatch: acknowledged write missing, writing again", "url", redact(p.url), "id", id)
+						cur, have, seen = now, true, true
+						if attempts >= e.s.maxAttempts {
+							return fail(ErrConflict)
+						}
+						continue
+					}
+				}
+			}
 			return out, nil
+		case unknown:
+			st, now, serr := e.settle(ctx, p, cur, next.body, id, err)
+			switch st {
+			case applied:
+				out := written{url: p.url, attempts: attempts, outcome: Updated, snapshot: now}
+				if !cur.exists {
+					out.outcome = Created
+				}
+				return out, nil
+			case notApplied:
+				e.s.logger.DebugContext(ctx, "ifmatch: write not applied, sending it again", "url", redact(p.url), "attempt", attempts)
+				cur, have, resent = now, true, true
+				seen = seen || now.exists
+				if attempts >= e.s.maxAttempts {
+					return fail(wrap(ErrConflict, settled(err)))
+				}
+				continue
+			}
+			return fail(serr)
 		case lostRace:
 			e.s.logger.DebugContext(ctx, "ifmatch: write lost, reading again", "url", redact(p.url), "status", resp.status, "attempt", attempts)
 			if resp.status == http.StatusNotFound {
@@ -255,41 +332,20 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 }
 
 // after is the version a successful write of next left: its body is what
-// was sent, its version the one the answer carries. When the answer
-// carries the document itself — it holds the version field, or its
-// Content-Location names the document — the body is the answer's, with
-// what the server set (an id, a time). An answer without a usable version
-// is followed by a read-back (confirm).
+// was sent (an answer's body is never taken for the document: many APIs
+// answer with a status object, or with the version alone), its version the
+// one the answer carries. An answer without a usable version is followed
+// by a read-back (confirm).
 func (e *engine) after(ctx context.Context, p plan, resp *response, next *draft) snapshot {
 	out := snapshot{exists: true, body: next.body, contentType: next.contentType}
-	if v, rest, raw, err := p.shape.version(resp.header, resp.body); err == nil && p.shape.usable(v) {
+	if v, _, raw, err := p.shape.version(resp.header, resp.body); err == nil && p.shape.usable(v) {
 		out.etag, out.versionRaw = v, raw
-		if len(resp.body) > 0 && (raw != nil || names(resp.header.Get("Content-Location"), p.url) && json.Valid(rest)) {
-			out.body, out.whole = rest, resp.body
-			if ct := resp.header.Get("Content-Type"); ct != "" {
-				out.contentType = ct
-			}
-		}
 		return out
 	}
 	if snap, ok := e.confirm(ctx, p, next.body); ok {
 		out.etag, out.versionRaw, out.lastModified = snap.etag, snap.versionRaw, snap.lastModified
 	}
 	return out
-}
-
-// names reports whether the Content-Location loc, resolved against the
-// request URL u, is u itself.
-func names(loc, u string) bool {
-	if loc == "" {
-		return false
-	}
-	base, err := url.Parse(u)
-	if err != nil {
-		return false
-	}
-	ref, err := base.Parse(loc)
-	return err == nil && ref.String() == base.String()
 }
 
 // statusOf returns the status of the answer an error reports, or 0.
@@ -299,6 +355,15 @@ func statusOf(err error) int {
 		return he.StatusCode
 	}
 	return 0
+}
+
+// settled returns the failure behind an unknown outcome that a read has
+// since settled: the error without its ErrOutcomeUnknown mark.
+func settled(err error) error {
+	if w, ok := err.(*wrapped); ok && w.kind == ErrOutcomeUnknown {
+		return w.err
+	}
+	return err
 }
 
 // unknownOutcome marks the failure of a write that may have reached the
@@ -326,16 +391,13 @@ func (e *engine) confirm(ctx context.Context, p plan, body []byte) (snapshot, bo
 }
 
 // create POSTs a new document to the collection p.url, without
-// precondition, and returns it at the URL the answer's Location gives. A
-// create is never re-sent after an unknown outcome: it would create a
-// second document.
+// precondition, and returns it at the URL the answer's Location gives,
+// which must be on the collection's origin. A create is never re-sent
+// after an unknown outcome: it would create a second document.
 func (e *engine) create(ctx context.Context, p plan, next *draft) (written, error) {
 	attempts, status := 0, 0
 	fail := func(err error) (written, error) {
 		return written{}, &WriteError{Op: p.op, Resource: p.resource, Attempts: attempts, Status: status, Err: err}
-	}
-	if err := e.guard(); err != nil {
-		return fail(err)
 	}
 	body, err := p.shape.strip(next.body)
 	if err != nil {
@@ -369,6 +431,11 @@ func (e *engine) create(ctx context.Context, p plan, next *draft) (written, erro
 	if err != nil || (ref.Scheme != "http" && ref.Scheme != "https") {
 		return fail(annotate(ErrNoLocation, fmt.Sprintf("Location %q is not a URL", redact(loc))))
 	}
+	if ref.Scheme != base.Scheme || ref.Host != base.Host {
+		// The client's credentials are for the collection's origin only.
+		return fail(annotate(ErrNoLocation, fmt.Sprintf("Location %s names another origin than the collection", redact(loc))))
+	}
+	ref.User = nil
 	created := p
 	created.url = ref.String()
 	return written{url: created.url, attempts: 1, outcome: Created, snapshot: e.after(ctx, created, resp, next)}, nil

@@ -11,9 +11,11 @@ import (
 // Sentinel errors. Match them with errors.Is; the errors returned carry more
 // detail (*HTTPError, *WriteError) for errors.As.
 var (
-	// ErrConflict means every allowed attempt of a write lost to another
-	// writer: each answer asked for a fresh read (see Options.MaxAttempts
-	// for which answers those are).
+	// ErrConflict means every allowed attempt of a write failed without
+	// being applied: each lost to another writer (an answer that asks for a
+	// fresh read; see Options.MaxAttempts for which answers those are), or
+	// lost its answer and a read showed it not applied (the error then also
+	// wraps the last failure).
 	ErrConflict = errors.New("ifmatch: conflict: attempts exhausted")
 	// ErrNotFound matches an *HTTPError with status 404: a 404 answer the
 	// call could not take as "absent". Get, Update and Save take a 404 to
@@ -70,6 +72,11 @@ var (
 	// 5xx. The client does not re-send such a write; read the document to
 	// learn what happened.
 	ErrOutcomeUnknown = errors.New("ifmatch: outcome of the write unknown")
+	// ErrUndecidable means the answer to a write was lost and its id could
+	// not be looked up: the document's write log (Options.WriteLog) rolled
+	// over before the client could read it. The write may or may not have
+	// been applied.
+	ErrUndecidable = errors.New("ifmatch: outcome undecidable")
 	// ErrNotSent means a request never left the process: it could not be
 	// built (a header value with control characters, an invalid URL) or
 	// the connection could not be opened. Nothing reached the server.
@@ -215,7 +222,7 @@ func excerpt(body []byte) string {
 	return strings.TrimSpace(strings.ToValidUTF8(string(body), "\uFFFD"))
 }
 
-// WriteError reports a write (Update, Save) that did not complete: what it
+// WriteError reports a write (Update, Save, Create) that did not complete: what it
 // was writing, how many conditional writes it sent, the status of the answer
 // that stopped it, and why it stopped. Err is one of ErrConflict, ErrDeleted,
 // ErrWeakETag, ErrInvalidETag, ErrInvalidDocument, ErrNoMerge, ErrNotSent,
@@ -223,7 +230,7 @@ func excerpt(body []byte) string {
 // edit error, an *HTTPError, or the network error of a read (it wraps the
 // *url.Error; a read changes nothing, so the call may simply be made again).
 type WriteError struct {
-	// Op is "update" or "save".
+	// Op is "update", "save" or "create".
 	Op string
 	// Resource names the document, in a form fit for logs.
 	Resource string

@@ -83,6 +83,44 @@ type Options struct {
 	// Nil means silent.
 	Logger *slog.Logger
 
+	// IdempotentEdits declares that every edit passed to Update sets values
+	// rather than building on them (applying it twice gives what applying
+	// it once gives: "tick box 3", not "add one"). After a lost answer, a
+	// document holding exactly what the write sent then proves the write
+	// was applied. The zero value, false, makes no such claim: two writers
+	// can turn 5 into 6 alike, so the same bytes prove nothing and the call
+	// fails with an *OutcomeError. Save never needs it: the state it writes
+	// is the caller's intent.
+	IdempotentEdits bool
+
+	// WriteLog, when not empty, is a JSON Pointer (such as "/_writes") to a
+	// member where the client keeps the ids of the document's recent writes:
+	// every write adds its own random id and drops the oldest beyond
+	// WriteLogSize. After a lost answer, the id's presence says whether the
+	// write was applied, so every outcome is decided while the server can
+	// be read — unless more than WriteLogSize writes happened since the
+	// write was made, which fails with ErrUndecidable. The member is not
+	// data: it is left out of merges and comparisons, and T never sees it
+	// changed. It costs about 19 bytes per id in every document (some 300
+	// bytes at the default size), and documents must be JSON objects.
+	// Every client that writes the document should set the same WriteLog. The
+	// zero value keeps no log.
+	WriteLog string
+
+	// WriteLogSize bounds the ids kept in WriteLog. Zero or negative means
+	// 16.
+	WriteLogSize int
+
+	// VerifyWrites, with WriteLog, reads the document back after every
+	// acknowledged write and, when its log lacks the write's id (and has not
+	// rolled over), brings the change onto the version found and writes
+	// again. It narrows, and cannot close, the window of a server that
+	// checks the precondition and writes in two steps without a lock (a
+	// Racy probe verdict): another write can still replace ours between the
+	// write and the read. It costs one read per write. The zero value does
+	// not read back.
+	VerifyWrites bool
+
 	// Protection is the verdict of an earlier Probe of the server. The zero
 	// value, Unprobed, changes nothing. Any other verdict but Enforcing makes
 	// every write and delete fail at once, before any request, with an error
@@ -237,6 +275,10 @@ type settings struct {
 	contentType      string
 	logger           *slog.Logger
 	protection       Protection
+	idempotentEdits  bool
+	writeLog         string
+	writeLogSize     int
+	verify           bool
 }
 
 func resolve(o *Options) settings {
@@ -247,7 +289,8 @@ func resolve(o *Options) settings {
 			maxAttempts: o.MaxAttempts, conflictBackoff: o.ConflictBackoff, weakRereads: o.WeakETagRereads,
 			onDeleted: o.OnDeleted, transportRetries: o.TransportRetries, waitMin: o.TransportWaitMin,
 			waitMax: o.TransportWaitMax, contentType: o.ContentType, logger: o.Logger,
-			protection: o.Protection,
+			protection: o.Protection, idempotentEdits: o.IdempotentEdits, writeLog: o.WriteLog,
+			writeLogSize: o.WriteLogSize, verify: o.VerifyWrites,
 		}
 	}
 	if s.httpClient == nil {
@@ -279,6 +322,9 @@ func resolve(o *Options) settings {
 	}
 	if s.waitMax < s.waitMin {
 		s.waitMax = s.waitMin
+	}
+	if s.writeLogSize <= 0 {
+		s.writeLogSize = 16
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)

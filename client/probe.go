@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -103,6 +104,40 @@ type ProbeReport struct {
 	Notes []string
 }
 
+// refusal reports whether status refuses a write for its precondition.
+func refusal(status int) bool {
+	return status == http.StatusPreconditionFailed || status == http.StatusConflict || status == http.StatusPreconditionRequired
+}
+
+// unprobe removes the scratch document at u unless the probe's own delete
+// already did: only if it still holds a probe document, and with the
+// version read as precondition where there is one, so that a document
+// someone else wrote there is left alone.
+func (e *engine) unprobe(ctx context.Context, u string, sh *shape, removed bool) {
+	if removed {
+		return
+	}
+	// Even when ctx has ended.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	snap, err := e.read(ctx, u, sh)
+	if err != nil || !snap.exists {
+		return
+	}
+	var doc map[string]json.RawMessage
+	if json.Unmarshal(snap.body, &doc) != nil || doc["ifmatch-probe"] == nil {
+		e.s.logger.DebugContext(ctx, "ifmatch: probe: the scratch document holds someone else's data; left alone", "url", redact(u))
+		return
+	}
+	var header http.Header
+	if sh.usable(snap.etag) {
+		header = http.Header{sh.precondition: {snap.etag}}
+	}
+	if resp, err := e.tr.do(ctx, http.MethodDelete, u, header, nil, false); err != nil || resp.status >= 300 {
+		e.s.logger.DebugContext(ctx, "ifmatch: probe: scratch document not removed", "url", redact(u), "error", errString(err))
+	}
+}
+
 // racers is how many writes with the same version a probe sends at once.
 const racers = 4
 
@@ -143,8 +178,10 @@ func (e *engine) probe(ctx context.Context, sh *shape, u string, create func(con
 		return resp, m, err
 	}
 
-	// Create the scratch document.
+	// Create the scratch document. Whatever happens next, the deferred
+	// cleanup removes a probe document found at u, and nothing else.
 	first := body()
+	removed := false // the probe's own delete removed it, and nothing since recreated it
 	if create == nil {
 		snap, err := e.read(ctx, u, sh)
 		if err != nil {
@@ -153,6 +190,7 @@ func (e *engine) probe(ctx context.Context, sh *shape, u string, create func(con
 		if snap.exists {
 			return nil, fmt.Errorf("%w: the scratch document %s exists; the probe writes only a document it creates", ErrProbe, redact(u))
 		}
+		defer func() { e.unprobe(ctx, u, sh, removed) }()
 		resp, method, err := send(snapshot{}, first)
 		if err != nil {
 			return nil, fmt.Errorf("%w: create the scratch document: %w", ErrProbe, err)
@@ -168,15 +206,8 @@ func (e *engine) probe(ctx context.Context, sh *shape, u string, create func(con
 			return nil, fmt.Errorf("%w: create the scratch document: %w", ErrProbe, err)
 		}
 		u = loc
+		defer func() { e.unprobe(ctx, u, sh, removed) }()
 	}
-	defer func() {
-		// Remove the scratch document even when ctx has ended.
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		if resp, err := e.tr.do(dctx, http.MethodDelete, u, nil, nil, false); err == nil && resp.status >= 400 && resp.status != http.StatusNotFound {
-			e.s.logger.DebugContext(ctx, "ifmatch: probe: scratch document not removed", "url", redact(u), "status", resp.status)
-		}
-	}()
 
 	// current waits for a version that can be sent as a precondition.
 	current := func() (snapshot, time.Duration, error) {
@@ -250,22 +281,33 @@ func (e *engine) probe(ctx context.Context, sh *shape, u string, create func(con
 		return nil, fmt.Errorf("%w: %w", ErrProbe, err)
 	}
 	rep.Stale = resp.status
-	ignoring := resp.status < 300
-	if ignoring {
+	ignoring := false
+	switch {
+	case resp.status >= 200 && resp.status < 300:
+		ignoring = true
 		rep.Notes = append(rep.Notes, fmt.Sprintf("a write with the outdated version %s succeeded (%d)", v1.etag, resp.status))
+	case !refusal(resp.status):
+		return nil, fmt.Errorf("%w: a write with an outdated version was answered %d, which says nothing of preconditions", ErrProbe, resp.status)
 	}
-	// A create over the existing document must fail.
+	// A create over the existing document must fail. An API that does not
+	// take PUT (405, 501) leaves this check out.
 	if resp, _, err = send(snapshot{}, body()); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrProbe, err)
 	}
 	rep.Exists = resp.status
-	if resp.status < 300 {
+	switch {
+	case resp.status >= 200 && resp.status < 300:
 		ignoring = true
 		rep.Notes = append(rep.Notes, fmt.Sprintf("If-None-Match: * over the existing document succeeded (%d)", resp.status))
+	case !refusal(resp.status):
+		rep.Notes = append(rep.Notes, fmt.Sprintf("If-None-Match: * over the existing document was answered %d: not counted", resp.status))
 	}
 
 	// Writes sent at once with the same version: at most one may succeed.
-	for i := 0; i < races && rep.RacesLost == 0 && !ignoring; i++ {
+	// A round in which no write succeeded (the server refused them all, say
+	// with 429 or 5xx) proves nothing and is not counted; the rounds tried
+	// are bounded all the same.
+	for tries := 0; rep.Races < races && tries < 3*races && rep.RacesLost == 0 && !ignoring; tries++ {
 		cur, _, err := current()
 		if err != nil {
 			return nil, err
@@ -291,23 +333,35 @@ func (e *engine) probe(ctx context.Context, sh *shape, u string, create func(con
 		}
 		close(start)
 		wg.Wait()
-		rep.Races++
 		won := 0
 		for _, st := range statuses {
 			if st >= 200 && st < 300 {
 				won++
 			}
 		}
+		if won == 0 {
+			continue
+		}
+		rep.Races++
 		if won > 1 {
 			rep.RacesLost++
 		}
+	}
+	if !ignoring && rep.Races == 0 {
+		return nil, fmt.Errorf("%w: no round of simultaneous writes had a winner", ErrProbe)
 	}
 
 	// A write carrying a version onto a deleted document.
 	if last, _, err := current(); err == nil && sh.usable(last.etag) {
 		if resp, err := e.tr.do(ctx, http.MethodDelete, u, http.Header{sh.precondition: {last.etag}}, nil, false); err == nil && resp.status < 300 {
+			removed = true
 			if resp, _, err := send(last, body()); err == nil {
 				rep.Missing = resp.status
+				if resp.status < 300 {
+					removed = false // written anyway: the probe's to remove
+				}
+			} else {
+				removed = false // may have been written
 			}
 		}
 	}

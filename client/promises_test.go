@@ -610,7 +610,7 @@ func TestCredentialsInTheEndpoint(t *testing.T) {
 	dc, err := client.NewStateClient[progress](du.String(), lrs(&client.Options{Logger: logger}))
 	require.NoError(t, err)
 	_, err = dc.Update(context.Background(), key, turnPage)
-	require.ErrorIs(t, err, client.ErrOutcomeUnknown)
+	require.ErrorIs(t, err, client.ErrConflict, "every dropped write was read as not applied")
 	assertNoSecret(t, err.Error())
 	var ue *url.Error
 	if assert.ErrorAs(t, err, &ue) {
@@ -655,8 +655,9 @@ func TestWriteErrorText(t *testing.T) {
 }
 
 func TestWriteErrorStatusIsTheStoppingAnswer(t *testing.T) {
-	// The first write loses (412), the second's connection drops: the call
-	// stopped on no answer, so no status — not the earlier 412.
+	// The first write loses (412), the connections of the others drop (each
+	// read after it shows the write not applied): the call stopped on no
+	// answer, so no status — not the earlier 412.
 	var puts int
 	var mu sync.Mutex
 	srv := newServer(t, nil)
@@ -670,11 +671,11 @@ func TestWriteErrorStatusIsTheStoppingAnswer(t *testing.T) {
 			puts++
 			n := puts
 			mu.Unlock()
-			switch n {
-			case 1:
+			switch {
+			case n == 1:
 				w.WriteHeader(http.StatusPreconditionFailed)
 				return
-			case 2:
+			default:
 				conn, _, err := w.(http.Hijacker).Hijack()
 				if err == nil {
 					conn.Close()
@@ -685,13 +686,13 @@ func TestWriteErrorStatusIsTheStoppingAnswer(t *testing.T) {
 		proxy.ServeHTTP(w, r)
 	}))
 	t.Cleanup(front.Close)
-	c, err := client.NewStateClient[progress](front.URL, lrs(nil))
+	c, err := client.NewStateClient[progress](front.URL, lrs(&client.Options{MaxAttempts: 3}))
 	require.NoError(t, err)
 	_, err = c.Update(context.Background(), key, turnPage)
-	require.ErrorIs(t, err, client.ErrOutcomeUnknown)
+	require.ErrorIs(t, err, client.ErrConflict)
 	var we *client.WriteError
 	require.ErrorAs(t, err, &we)
-	assert.Equal(t, 2, we.Attempts)
+	assert.Equal(t, 3, we.Attempts)
 	assert.Zero(t, we.Status)
 	assert.NotContains(t, err.Error(), "412")
 }

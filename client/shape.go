@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/ifmatch/ifmatch/internal/etag"
 	"github.com/ifmatch/ifmatch/internal/jsonptr"
@@ -85,6 +86,10 @@ func (sh *shape) version(header http.Header, body []byte) (v string, rest, raw [
 	}
 	if v != "" && !headerSafe(v) {
 		return "", nil, nil, fmt.Errorf("%w: %s gave %q, which cannot be sent as a header value", ErrInvalidETag, sh.where(), v)
+	}
+	if v == "*" || strings.Contains(v, ",") {
+		// "*" matches any version, and a comma makes a list of them.
+		return "", nil, nil, fmt.Errorf("%w: %s gave %q, which a precondition would read as more than one version", ErrInvalidETag, sh.where(), v)
 	}
 	return v, body, raw, nil
 }

@@ -229,7 +229,7 @@ func (c *StateClient[T]) List(ctx context.Context, scope statedoc.Context, since
 	if err != nil {
 		return nil, err
 	}
-	if _, err := checkResponse(plainRequest, http.MethodGet, u, resp); err != nil {
+	if _, err := checkResponse(listRequest, http.MethodGet, u, resp); err != nil {
 		return nil, err
 	}
 	var ids []string

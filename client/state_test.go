@@ -211,10 +211,10 @@ func TestUpdateLoop(t *testing.T) {
 			log: []string{"GET -> 403"},
 		},
 		{
-			name: "500 on a conditional write is not re-sent", initial: `{"page":1}`,
+			name: "500 on a conditional write: re-sent once a read shows it not applied", initial: `{"page":1}`,
 			scripts: []statedoctest.Script{{Method: http.MethodPut, Status: http.StatusInternalServerError}},
-			wantErr: client.ErrOutcomeUnknown, attempts: 1, status: 500, final: `{"page":1}`,
-			log: []string{"GET -> 200", "PUT If-Match -> 500"},
+			outcome: client.Updated, attempts: 2, final: `{"page":2}`,
+			log: []string{"GET -> 200", "PUT If-Match -> 500", "GET -> 200", "PUT If-Match -> 204"},
 		},
 		{
 			name: "503 on a read is retried by the transport", initial: `{"page":1}`,

@@ -1,6 +1,8 @@
 package client
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -113,6 +115,8 @@ func (t *transport) checkRetry(ctx context.Context, resp *http.Response, err err
 		switch {
 		case resp.StatusCode == http.StatusTooManyRequests:
 			retry = true
+		case notProcessed(resp.StatusCode, resp.Header):
+			retry = true // the server says it did not act: safe for writes too
 		case safe && resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented:
 			retry = true
 		}
@@ -126,6 +130,13 @@ func (t *transport) checkRetry(ctx context.Context, resp *http.Response, err err
 		return false, nil // the answer or error at hand is returned as it is
 	}
 	return retry, nil
+}
+
+// notProcessed reports whether an answer says the request was not acted
+// on, so that a write may be sent again: 429, and 503 with Retry-After.
+func notProcessed(status int, h http.Header) bool {
+	return status == http.StatusTooManyRequests ||
+		status == http.StatusServiceUnavailable && h.Get("Retry-After") != ""
 }
 
 // dialFailed reports whether the connection could not be opened: a retry
@@ -270,7 +281,38 @@ func (t *transport) send(ctx context.Context, method, u string, header http.Head
 	case len(data) > maxBody:
 		return nil, newRequestError(method, u, fmt.Errorf("response body larger than %d bytes", maxBody))
 	}
+	if enc := resp.Header.Get("Content-Encoding"); enc != "" && !resp.Uncompressed && resp.StatusCode/100 == 2 {
+		// Asked for the identity encoding, and compressed all the same.
+		if data, err = decode(enc, data); err != nil {
+			return nil, newRequestError(method, u, err)
+		}
+		resp.Header.Del("Content-Encoding")
+	}
 	return &response{status: resp.StatusCode, header: resp.Header, body: data}, nil
+}
+
+// decode undoes a Content-Encoding: reads ask for the identity encoding
+// (a compressed answer may carry an ETag of its own), but a server may
+// compress all the same.
+func decode(enc string, data []byte) ([]byte, error) {
+	switch strings.ToLower(strings.TrimSpace(enc)) {
+	case "identity":
+		return data, nil
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			return nil, fmt.Errorf("gzip body: %w", err)
+		}
+		out, err := io.ReadAll(io.LimitReader(zr, maxBody+1))
+		if err != nil {
+			return nil, fmt.Errorf("gzip body: %w", err)
+		}
+		if len(out) > maxBody {
+			return nil, fmt.Errorf("response body larger than %d bytes", maxBody)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("the answer is encoded as %q, which the client does not decode", enc)
 }
 
 // requestError is a request that got no usable answer: it names the

@@ -1,13 +1,17 @@
 package client_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ifmatch/ifmatch/client"
+	"github.com/ifmatch/ifmatch/statedoc"
 	"github.com/ifmatch/ifmatch/statedoc/statedoctest"
 )
 
@@ -58,17 +63,19 @@ func TestDroppedConnection(t *testing.T) {
 		require.Error(t, err)
 		assert.Equal(t, int32(3), ds.gets.Load(), "one try and two retries")
 	})
-	t.Run("a conditional write is not re-sent", func(t *testing.T) {
+	t.Run("a conditional write is re-sent only after a read shows it not applied", func(t *testing.T) {
 		ds := newDropServer(t, http.MethodPut)
-		c, err := client.NewStateClient[progress](ds.URL, lrs(nil))
+		c, err := client.NewStateClient[progress](ds.URL, lrs(&client.Options{MaxAttempts: 3}))
 		require.NoError(t, err)
 		_, err = c.Update(context.Background(), key, turnPage)
-		require.Error(t, err)
+		require.ErrorIs(t, err, client.ErrConflict)
+		assert.NotErrorIs(t, err, client.ErrOutcomeUnknown, "each read settled the outcome")
 		var we *client.WriteError
 		require.ErrorAs(t, err, &we)
-		assert.Equal(t, 1, we.Attempts)
+		assert.Equal(t, 3, we.Attempts)
 		assert.Equal(t, 0, we.Status, "no answer came")
-		assert.Equal(t, int32(1), ds.puts.Load(), "the write whose outcome is unknown was sent once")
+		assert.Equal(t, int32(3), ds.puts.Load(), "one write per attempt, not the transport's re-sends")
+		assert.Equal(t, int32(4), ds.gets.Load(), "a read before the first write and after each lost one")
 	})
 }
 
@@ -275,4 +282,46 @@ func TestSilentByDefault(t *testing.T) {
 	_, err := c.Update(context.Background(), key, turnPage)
 	require.NoError(t, err)
 	assert.Empty(t, stderr.String())
+}
+
+// TestCompressedAnswerDecoded: reads ask for the identity encoding; a
+// server that compresses all the same is still understood.
+func TestCompressedAnswerDecoded(t *testing.T) {
+	var enc []string
+	var mu sync.Mutex
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		enc = append(enc, r.Header.Get("Accept-Encoding"))
+		mu.Unlock()
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		io.WriteString(zw, `{"page":1}`)
+		zw.Close()
+		w.Header().Set("ETag", `"1"`)
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Write(b.Bytes())
+	}))
+	t.Cleanup(ts.Close)
+	c, err := client.NewStateClient[progress](ts.URL, lrs(nil))
+	require.NoError(t, err)
+	d, err := c.Get(context.Background(), key)
+	require.NoError(t, err)
+	assert.Equal(t, 1, d.Value.Page)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []string{"identity"}, enc)
+}
+
+// TestListNeeds200: a listing answered with another 2xx is an *HTTPError.
+func TestListNeeds200(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(ts.Close)
+	c, err := client.NewStateClient[progress](ts.URL, lrs(nil))
+	require.NoError(t, err)
+	_, err = c.List(context.Background(), statedoc.Context{ActivityID: key.ActivityID, Agent: key.Agent}, time.Time{})
+	var he *client.HTTPError
+	require.ErrorAs(t, err, &he)
+	assert.Equal(t, http.StatusNoContent, he.StatusCode)
 }

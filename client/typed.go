@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/ifmatch/ifmatch/internal/jsonptr"
 	"github.com/ifmatch/ifmatch/merge"
 )
 
@@ -90,16 +91,28 @@ type target struct {
 }
 
 func newTyped[T any](s settings, header http.Header, sh *shape) (*typed[T], error) {
+	if s.writeLog != "" {
+		if _, err := jsonptr.Parse(s.writeLog); err != nil || s.writeLog == "" {
+			return nil, fmt.Errorf("ifmatch: WriteLog %q is not a JSON Pointer to a member: %v", s.writeLog, err)
+		}
+		if s.writeLog == sh.field {
+			return nil, fmt.Errorf("ifmatch: WriteLog and VersionField are both %q", s.writeLog)
+		}
+	}
+	if s.verify && s.writeLog == "" {
+		return nil, fmt.Errorf("ifmatch: VerifyWrites needs a WriteLog")
+	}
 	cd, err := newCodec[T](s)
 	if err != nil {
 		return nil, err
 	}
-	return &typed[T]{eng: &engine{tr: newTransport(s, header), s: s}, codec: cd, shape: sh}, nil
+	return &typed[T]{eng: newEngine(s, header), codec: cd, shape: sh}, nil
 }
 
 // plan is the engine's plan of a write to tg.
 func (c *typed[T]) plan(op string, tg target, start *snapshot, step func(snapshot) (*draft, error)) plan {
-	return plan{op: op, url: tg.url, resource: tg.resource, shape: c.shape, start: start, step: step, same: c.codec.same}
+	return plan{op: op, url: tg.url, resource: tg.resource, shape: c.shape, start: start, step: step, same: c.codec.same,
+		settles: op == "save" || c.eng.s.idempotentEdits}
 }
 
 // get reads the document at tg.
@@ -129,6 +142,9 @@ func (c *typed[T]) doc(s snapshot) (Doc[T], error) {
 
 // create POSTs v as a new document to the collection at tg.
 func (c *typed[T]) create(ctx context.Context, tg target, v T) (Result[T], string, error) {
+	if err := c.eng.guard(); err != nil {
+		return Result[T]{}, "", &WriteError{Op: "create", Resource: tg.resource, Err: err}
+	}
 	body, err := c.codec.encode(v)
 	if err != nil {
 		return Result[T]{}, "", err
@@ -199,6 +215,7 @@ func (c *typed[T]) save(ctx context.Context, tg target, base Doc[T], ours T, m m
 			if b.body, b.versionRaw, err = c.shape.split(base.Raw); err != nil {
 				return Result[T]{}, err
 			}
+			b.body, b.log = c.eng.log.split(b.body)
 			from, err = c.codec.encode(v)
 			if err != nil {
 				return Result[T]{}, err
