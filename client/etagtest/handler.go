@@ -79,6 +79,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	ex.Status = resp.status
 	ex.ResponseHeader = resp.header
 	ex.ResponseBody = out
+	applyFault(r, &ex)
 	s.record(ex)
 
 	h := w.Header()

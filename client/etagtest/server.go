@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ifmatch/ifmatch/internal/fault"
 )
 
 // Defaults used when the matching Options field is zero.
@@ -197,6 +199,12 @@ type Options struct {
 	// WeakAfterWrite. Nil means time.Now. It is called with the server's
 	// lock held and must not call the Server's methods.
 	Now func() time.Time
+
+	// Faults are the faults the server injects into the requests it
+	// receives from the start: dropped connections, 5xx and 429 answers,
+	// pauses, forced 412s and rewritten ETags (see Faults in the package
+	// documentation). AddFault adds more. The zero value injects none.
+	Faults FaultPlan
 }
 
 // Exchange records one request and the response the server sent.
@@ -211,7 +219,9 @@ type Exchange struct {
 	Header http.Header
 	// Body is the request body as read: at most MaxBodySize+1 bytes.
 	Body []byte
-	// Status is the response status code.
+	// Status is the response status code the client received; 0 when a
+	// fault (CommitThenDrop, DropBefore) closed the connection without an
+	// answer.
 	Status int
 	// ResponseHeader is a copy of the response header as sent (ETag,
 	// Location, Content-Encoding, Content-Type, Content-Length, ...);
@@ -224,11 +234,32 @@ type Exchange struct {
 	// from 1 for the first since NewServer (ResetLog does not restart
 	// it).
 	Arrival uint64
+	// Fault is the kind of fault injected into the exchange (see Faults
+	// in the package documentation); NoFault, the zero value, for none.
+	// Status, ResponseHeader and ResponseBody then record what the client
+	// received: nothing (status 0, no header) for a dropped connection,
+	// the injected answer, or the server's answer with its ETag
+	// rewritten.
+	Fault FaultKind
+	// HandlerStatus is, when a fault was injected and the server handled
+	// the request all the same, the status the server answered before
+	// the fault replaced or dropped that answer: 204 for a write that
+	// CommitThenDrop applied and dropped, 412 for one whose precondition
+	// failed before the drop. It is 0 for an exchange without fault and
+	// for a request a fault answered or dropped before the server took
+	// it in (DropBefore, TooManyRequests, Conflict, ServerError without
+	// Apply).
+	HandlerStatus int
 }
 
-// String returns a one-line summary such as "PUT /doc 204".
+// String returns a one-line summary such as "PUT /doc 204", or
+// "PUT /doc 0 [CommitThenDrop]" for an exchange with a fault.
 func (e Exchange) String() string {
-	return e.Method + " " + e.Path + " " + strconv.Itoa(e.Status)
+	s := e.Method + " " + e.Path + " " + strconv.Itoa(e.Status)
+	if e.Fault != NoFault {
+		s += " [" + e.Fault.String() + "]"
+	}
+	return s
 }
 
 // clone returns a deep copy of e.
@@ -251,6 +282,7 @@ type Server struct {
 	ts          *httptest.Server
 	opts        Options // with the defaults filled in
 	collections []string
+	faults      *fault.Injector
 
 	mu      sync.Mutex
 	docs    map[string]*document
@@ -272,8 +304,9 @@ type document struct {
 // defaults). The caller must Close it. It panics if opts is invalid — an
 // unknown ETag form or Preconditions mode, a status outside 400–599, a
 // negative duration or size, a VersionField that is not a JSON Pointer,
-// RequireVersionField without VersionField, or a collection path that does
-// not start with "/" — as httptest.NewServer panics when it cannot listen.
+// RequireVersionField without VersionField, a collection path that does
+// not start with "/", or an invalid fault (see Fault) — as
+// httptest.NewServer panics when it cannot listen.
 func NewServer(opts *Options) *Server {
 	var o Options
 	if opts != nil {
@@ -283,17 +316,22 @@ func NewServer(opts *Options) *Server {
 	if err := o.normalize(); err != nil {
 		panic("etagtest: " + err.Error())
 	}
+	inj, err := fault.New(o.Faults)
+	if err != nil {
+		panic("etagtest: Faults: " + err.Error())
+	}
 	s := &Server{
 		opts:    o,
 		docs:    make(map[string]*document),
 		members: make(map[string]uint64),
+		faults:  inj,
 	}
 	for _, c := range o.Collections {
 		s.collections = append(s.collections, strings.TrimRight(c, "/"))
 	}
 	// The URL is known before the first request can arrive: POST's
 	// absolute Location reads it.
-	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	s.ts = httptest.NewUnstartedServer(s.faults.WrapSkipped(http.HandlerFunc(s.serveHTTP), s.recordSkipped))
 	s.URL = "http://" + s.ts.Listener.Addr().String()
 	s.ts.Start()
 	return s

@@ -16,7 +16,10 @@
 // answers, alter response headers, or run a hook between two client
 // requests; they can read and write documents directly (Document,
 // SetDocument, DeleteDocument) and assert on the exact sequence of
-// requests and responses (Log), which is kept in arrival order.
+// requests and responses (Log), which is kept in arrival order. Faults
+// (Options.Faults, AddFault) make writes fail the way networks and servers
+// fail: connections dropped after or before the write, 5xx and 429
+// answers, pauses, forced 412s and rewritten ETags.
 //
 // Not supported: the alternate request syntax of xAPI 1.0.3 §1.3 (a POST
 // with a "method" query parameter carrying the real method, headers and
@@ -146,4 +149,60 @@
 // In every mode scripts, the rate limit, authentication, validation, the
 // size limit and the log behave the same, and an answer that does not
 // depend on the preconditions (400, 401, 404, 413) comes first.
+//
+// # Faults
+//
+// Options.Faults lists the faults the server injects from the start;
+// AddFault adds more while it runs, FaultCounts tells how many of each
+// kind were injected and ResetFaults removes them all. A Fault applies to
+// the writes (PUT, POST, PATCH and DELETE) unless it lists Methods —
+// WeakETag and StripETag apply to every method — and fires on every such
+// request, on the next Count of them, or on each with a Probability drawn
+// from a random source seeded by FaultPlan.Seed. Each request gets the
+// fault of the first Fault that fires, or none. The kinds:
+//
+//   - CommitThenDrop: the server handles the request, so a write is
+//     applied (or refused, if its precondition fails), and the connection
+//     is then closed without an answer. The client gets a connection
+//     error, never a partial answer.
+//   - DropBefore: the connection is closed before the server takes the
+//     request in; nothing is applied.
+//   - ServerError: 503 (or Fault.Status, 500–599), after handling the
+//     request when Fault.Apply is set, without handling it otherwise;
+//     Retry-After when Fault.RetryAfter is positive.
+//   - TooManyRequests: 429 with Retry-After (Fault.RetryAfter in seconds,
+//     rounded up; "0" by default), not handled.
+//   - Latency: the server takes the request in after a pause of
+//     Fault.Delay (100 ms by default), whether or not the client is
+//     still waiting.
+//   - Conflict: 412 (or Fault.Status, 400–499), not handled.
+//   - WeakETag, StripETag, StripWriteETag: the server's answer with its
+//     ETag made weak (W/"..."), removed, or removed from 2xx answers only
+//     ("204 without ETag").
+//
+// The faults sit in front of the server and hold none of its locks. A
+// request a fault answers or drops without handling it (DropBefore,
+// ServerError without Apply, TooManyRequests, Conflict) consumes no
+// script, does not count against the rate limit and is neither
+// authenticated nor validated; its answer is a short text/plain body
+// without the version header. The other requests are handled as usual,
+// scripts and rate limit included, and the fault then drops, replaces or
+// rewrites the answer.
+//
+// Every request a fault touched is in the Log, in arrival order like the
+// rest, with Exchange.Fault naming the kind. Status, ResponseHeader and
+// ResponseBody are what the client received: status 0, no header and no
+// body for a dropped connection; the injected answer; or the server's
+// answer with its ETag rewritten. Exchange.HandlerStatus is the status the
+// server answered when it handled the request (204 for a write
+// CommitThenDrop applied), 0 when it did not; StoreOrder is set as usual
+// when the store decided the request. A Latency request is numbered
+// (Arrival) when the pause ends.
+//
+// Go's http.Transport sends a request again after a drop on a reused
+// connection when the request is replayable: a GET, HEAD, OPTIONS or
+// TRACE, or a request with an Idempotency-Key or X-Idempotency-Key header,
+// whose body can be sent again. Each attempt meets the faults anew and is
+// logged. Tests that count attempts can use a client with
+// DisableKeepAlives, which never retries, and count them in the Log.
 package statedoctest

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ifmatch/ifmatch/internal/fault"
 	"github.com/ifmatch/ifmatch/statedoc"
 )
 
@@ -83,6 +84,11 @@ type Options struct {
 	// (the lock is still released and taken again). Other modes do not
 	// use it.
 	RaceWindow time.Duration
+	// Faults are the faults the server injects into the requests it
+	// receives from the start: dropped connections, 5xx and 429 answers,
+	// pauses, forced 412s and rewritten ETags (see Faults in the package
+	// documentation). AddFault adds more. The zero value injects none.
+	Faults FaultPlan
 }
 
 // Preconditions selects how a Server treats the preconditions (If-Match,
@@ -223,7 +229,9 @@ type Exchange struct {
 	// RequestBody is the request body as read: at most
 	// MaxDocumentSize+1 bytes, so a body over the limit is cut short.
 	RequestBody []byte
-	// Status is the response status code.
+	// Status is the response status code the client received; 0 when a
+	// fault (CommitThenDrop, DropBefore) closed the connection without an
+	// answer.
 	Status int
 	// ResponseHeader is a copy of the response header as sent, Content-Type
 	// and Content-Length included; only the Date header net/http adds is
@@ -248,6 +256,22 @@ type Exchange struct {
 	// the writes took effect. A CheckThenWrite write that passed its
 	// check is numbered when it is applied, after the pause.
 	StoreOrder uint64
+	// Fault is the kind of fault injected into the exchange (see Faults
+	// in the package documentation); NoFault, the zero value, for none.
+	// Status, ResponseHeader and ResponseBody then record what the client
+	// received: nothing (status 0, no header) for a dropped connection,
+	// the injected answer, or the server's answer with its ETag
+	// rewritten.
+	Fault FaultKind
+	// HandlerStatus is, when a fault was injected and the server handled
+	// the request all the same, the status the server answered before
+	// the fault replaced or dropped that answer: 204 for a write that
+	// CommitThenDrop applied and dropped, 412 for one whose precondition
+	// failed before the drop. It is 0 for an exchange without fault and
+	// for a request a fault answered or dropped before the server took
+	// it in (DropBefore, TooManyRequests, Conflict, ServerError without
+	// Apply).
+	HandlerStatus int
 }
 
 // IfMatch returns the request's If-Match header ("" when absent), its
@@ -263,13 +287,18 @@ func (e Exchange) IfNoneMatch() string {
 // ETag returns the response's ETag header, "" when absent.
 func (e Exchange) ETag() string { return e.ResponseHeader.Get("ETag") }
 
-// String returns a one-line summary such as `PUT progress 204`.
+// String returns a one-line summary such as `PUT progress 204`, or
+// `PUT progress 0 [CommitThenDrop]` for an exchange with a fault.
 func (e Exchange) String() string {
 	s := e.Method
 	if e.StateID != "" {
 		s += " " + e.StateID
 	}
-	return s + " " + strconv.Itoa(e.Status)
+	s += " " + strconv.Itoa(e.Status)
+	if e.Fault != NoFault {
+		s += " [" + e.Fault.String() + "]"
+	}
+	return s
 }
 
 // Server is an in-memory State Resource endpoint listening on 127.0.0.1.
@@ -290,6 +319,7 @@ type Server struct {
 	limit   RateLimit
 	mode    Preconditions
 	window  time.Duration // CheckThenWrite's pause; 0 for none
+	faults  *fault.Injector
 
 	mu       sync.Mutex
 	docs     map[docKey]*Document
@@ -323,8 +353,8 @@ type scope struct {
 
 // NewServer starts and returns a Server configured by opts (nil means the
 // defaults). It panics if opts.Version is neither empty, "1.0.3" nor
-// "2.0.0", or if opts.Preconditions names no mode. The caller must Close
-// it.
+// "2.0.0", if opts.Preconditions names no mode, or if a fault of
+// opts.Faults is invalid (see Fault). The caller must Close it.
 func NewServer(opts *Options) *Server {
 	var o Options
 	if opts != nil {
@@ -371,7 +401,12 @@ func NewServer(opts *Options) *Server {
 	if s.etag == nil {
 		s.etag = statedoc.SHA1ETag
 	}
-	s.ts = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	inj, err := fault.New(o.Faults)
+	if err != nil {
+		panic("statedoctest: Faults: " + err.Error())
+	}
+	s.faults = inj
+	s.ts = httptest.NewServer(s.faults.WrapSkipped(http.HandlerFunc(s.serveHTTP), s.recordSkipped))
 	s.URL = s.ts.URL + basePath
 	return s
 }
@@ -724,6 +759,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	ex.StoreOrder = resp.order
 	ex.ResponseHeader = resp.header
 	ex.ResponseBody = out
+	applyFault(r, &ex)
 	s.record(ex)
 
 	h := w.Header()
