@@ -76,6 +76,22 @@ func newEngine(s settings, header http.Header) *engine {
 	return e
 }
 
+// whole returns a version as the server holds it (a Doc's Raw): the
+// bytes read when it was read, or else its body with the version field
+// and the write log put back.
+func (e *engine) whole(sh *shape, s snapshot) []byte {
+	if s.whole != nil {
+		return s.whole
+	}
+	body := sh.full(s)
+	if e.log != nil && s.log != nil {
+		if out, err := e.log.with(body, s.log); err == nil {
+			return out
+		}
+	}
+	return body
+}
+
 // guard refuses every write and delete when the caller said the server
 // was probed and found not to enforce preconditions.
 func (e *engine) guard() error {

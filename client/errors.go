@@ -39,6 +39,13 @@ var (
 	ErrForbidden = errors.New("ifmatch: forbidden")
 	// ErrTooLarge means the server refused the document's size (413).
 	ErrTooLarge = errors.New("ifmatch: document too large")
+	// ErrUnavailable matches an *HTTPError with status 429 or 503: the
+	// server asked to be called later (the transport waits and re-sends
+	// up to Options.TransportRetries, and returns the answer when
+	// Retry-After asks for longer than TransportWaitMax). A 429, or a 503
+	// with Retry-After, says the request was not processed; a write
+	// answered 503 without Retry-After also matches ErrOutcomeUnknown.
+	ErrUnavailable = errors.New("ifmatch: server unavailable")
 	// ErrRedirect matches an *HTTPError with a 3xx status. Writes and
 	// deletes never follow redirects, so a write answered by one wrote
 	// nothing; the *HTTPError carries the status and the Location. A read
@@ -203,6 +210,8 @@ func statusSentinel(code int) error {
 		return ErrTooLarge
 	case http.StatusPreconditionRequired:
 		return ErrPreconditionRequired
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		return ErrUnavailable
 	}
 	return nil
 }

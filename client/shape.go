@@ -125,14 +125,11 @@ func (sh *shape) strip(body []byte) ([]byte, error) {
 	return out, nil
 }
 
-// full returns a document as the server holds it: with the version field
-// put back when the shape keeps one.
+// full returns a document with the version field put back when the shape
+// keeps one (and without the write log): what a value is decoded from.
 func (sh *shape) full(s snapshot) []byte {
 	if sh.field == "" || s.versionRaw == nil {
 		return s.body
-	}
-	if s.whole != nil {
-		return s.whole
 	}
 	out, err := jsonptr.Set(s.body, sh.field, s.versionRaw)
 	if err != nil {

@@ -131,8 +131,8 @@ func (c *typed[T]) doc(s snapshot) (Doc[T], error) {
 	if !s.exists {
 		return d, nil
 	}
-	d.Raw = c.shape.full(s)
-	v, err := c.codec.decode(d.Raw)
+	d.Raw = c.eng.whole(c.shape, s)
+	v, err := c.codec.decode(c.shape.full(s))
 	if err != nil {
 		return d, err
 	}
@@ -208,14 +208,14 @@ func (c *typed[T]) save(ctx context.Context, tg target, base Doc[T], ours T, m m
 		// The change is measured from the bytes as read, not from base.Value,
 		// which may share maps and slices with ours.
 		if base.Raw != nil {
-			v, err := c.codec.decode(base.Raw)
-			if err != nil {
-				return Result[T]{}, err
-			}
 			if b.body, b.versionRaw, err = c.shape.split(base.Raw); err != nil {
 				return Result[T]{}, err
 			}
 			b.body, b.log = c.eng.log.split(b.body)
+			v, err := c.codec.decode(c.shape.full(b))
+			if err != nil {
+				return Result[T]{}, err
+			}
 			from, err = c.codec.encode(v)
 			if err != nil {
 				return Result[T]{}, err
