@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ifmatch/ifmatch/client"
+	"github.com/ifmatch/ifmatch/client/etagtest"
 	"github.com/ifmatch/ifmatch/statedoc/statedoctest"
 )
 
@@ -352,4 +353,68 @@ func TestWriteLogStaysOutOfTheData(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal(stored(t, srv).Body, &doc))
 	assert.Len(t, doc.Writes, 3)
+}
+
+// TestDocumentRecovery: the document client recovers through the same
+// engine, with the same fault kit: PATCH writes with the version in the
+// body, the answer lost after the write was applied.
+func TestDocumentRecovery(t *testing.T) {
+	type shipment struct {
+		Status string `json:"status"`
+		Count  int    `json:"count"`
+	}
+	cases := []struct {
+		name    string
+		opts    client.Options
+		save    bool
+		wantErr error
+	}{
+		{"an edit cannot tell", client.Options{}, false, client.ErrOutcomeUnknown},
+		{"a Save is settled: the patched document is what it meant", client.Options{}, true, nil},
+		{"the write log settles an edit", client.Options{WriteLog: "/_writes"}, false, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newDocServer(t, &etagtest.Options{ETag: etagtest.NoETag, VersionField: "/eTag"})
+			srv.Put("/s/1", []byte(`{"status":"new","count":1,"carrier":"ups"}`))
+			c := newDocClient[shipment](t, srv, &client.DocumentOptions{Options: tc.opts, VersionField: "/eTag", Write: client.WriteMergePatch})
+			u := srv.URL + "/s/1"
+			ctx := context.Background()
+			base, err := c.Get(ctx, u)
+			require.NoError(t, err)
+			srv.AddFault(etagtest.Fault{Kind: etagtest.CommitThenDrop, Methods: []string{http.MethodPatch}, Count: 1})
+			var res client.Result[shipment]
+			if tc.save {
+				ours := base.Value
+				ours.Status, ours.Count = "packed", 2
+				res, err = c.Save(ctx, u, base, ours, nil)
+			} else {
+				res, err = c.Update(ctx, u, func(s shipment) (shipment, error) { s.Status = "packed"; s.Count++; return s, nil })
+			}
+			body, _, _ := srv.Get("/s/1")
+			var now map[string]any
+			require.NoError(t, json.Unmarshal(body, &now))
+			assert.Equal(t, 2.0, now["count"], "applied once")
+			assert.Equal(t, "ups", now["carrier"])
+			patches := 0
+			for _, e := range srv.Log() {
+				if e.Method == http.MethodPatch {
+					patches++
+				}
+			}
+			assert.Equal(t, 1, patches, "never sent twice")
+			if tc.wantErr != nil {
+				require.ErrorIs(t, err, tc.wantErr)
+				var oe *client.OutcomeError
+				require.ErrorAs(t, err, &oe)
+				v, _ := srv.Version("/s/1")
+				assert.Equal(t, v, oe.ETag)
+				return
+			}
+			require.NoError(t, err)
+			v, _ := srv.Version("/s/1")
+			assert.Equal(t, v, res.ETag)
+			assert.Equal(t, shipment{Status: "packed", Count: 2}, res.Value)
+		})
+	}
 }
