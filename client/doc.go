@@ -69,10 +69,21 @@
 // "deleted" only when a read agrees.
 //
 // Transport failures are kept apart from conflicts: reads are re-sent after
-// network errors, 429 and 5xx, but a conditional write whose outcome is
-// unknown (a dropped connection, a 5xx) is never re-sent blindly; it fails
-// with ErrOutcomeUnknown, and the caller decides. A request that never left
-// the process fails with ErrNotSent instead.
+// network errors, 429 and 5xx, and writes after 429 and 503 with
+// Retry-After (the server says it did nothing). A conditional write whose
+// answer is lost (a dropped connection, a timeout, another 5xx) is never
+// re-sent blindly: the client reads the document. The version the write was
+// based on still there means it was not applied, and it is sent again;
+// exactly the document written settles a Save, or an Update declared
+// idempotent (Options.IdempotentEdits) — the same bytes could be another
+// writer's identical change; anything else fails with an *OutcomeError
+// (matching ErrOutcomeUnknown) that carries the document found. With
+// Options.WriteLog every write leaves its id in the document, and the id
+// decides every outcome while the server can be read (ErrUndecidable if
+// the log rolled over first). A 412 to a write sent again is settled the
+// same way, since the first attempt may have been applied late. A create
+// by POST (DocumentClient.Create) is never sent twice. A request that
+// never left the process fails with ErrNotSent.
 //
 // # Credentials
 //

@@ -74,10 +74,11 @@ var (
 	// ErrDeleted means the document was deleted while a write was in progress
 	// and Options.OnDeleted is FailDeleted.
 	ErrDeleted = errors.New("ifmatch: document deleted during the write")
-	// ErrOutcomeUnknown means a write may or may not have been applied: the
-	// connection failed after the request was sent, or the server answered
-	// 5xx. The client does not re-send such a write; read the document to
-	// learn what happened.
+	// ErrOutcomeUnknown means a write may or may not have been applied: its
+	// answer was lost (the connection failed after the request was sent, or
+	// the server answered 5xx) and a read of the document could not settle
+	// it (an *OutcomeError carries what the read found), or no read could
+	// be made. Options.WriteLog makes such outcomes decidable.
 	ErrOutcomeUnknown = errors.New("ifmatch: outcome of the write unknown")
 	// ErrUndecidable means the answer to a write was lost and its id could
 	// not be looked up: the document's write log (Options.WriteLog) rolled
