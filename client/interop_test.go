@@ -25,7 +25,10 @@ func interopClient(t *testing.T) *client.DocumentClient[article] {
 	t.Helper()
 	c, err := client.NewDocumentClient[article](&client.DocumentOptions{Options: client.Options{
 		HTTPClient:      &http.Client{Timeout: 10 * time.Second},
-		ConflictBackoff: client.FullJitter(50*time.Millisecond, 400*time.Millisecond),
+		// Fixed waits, so that the re-reads for a strong ETag span 3 s
+		// whatever the draw: Apache's weak window has been seen to last 2 s
+		// on a busy machine.
+		ConflictBackoff: func(int) time.Duration { return 250 * time.Millisecond },
 		WeakETagRereads: 12,
 		MaxAttempts:     50,
 	}})
