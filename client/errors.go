@@ -218,18 +218,19 @@ func statusSentinel(code int) error {
 }
 
 func excerpt(body []byte) string {
-	if len(body) > maxExcerpt {
-		body = body[:maxExcerpt]
-		// Drop a character cut in two at the end.
-		start := len(body) - 1
-		for start > 0 && len(body)-start < utf8.UTFMax && !utf8.RuneStart(body[start]) {
-			start--
-		}
-		if !utf8.FullRune(body[start:]) {
-			body = body[:start]
-		}
+	if len(body) > 4*maxExcerpt {
+		body = body[:4*maxExcerpt] // enough for the excerpt, whatever it holds
 	}
-	return strings.TrimSpace(strings.ToValidUTF8(string(body), "\uFFFD"))
+	text := strings.ToValidUTF8(string(body), "\uFFFD")
+	if len(text) > maxExcerpt {
+		// Cut on a character boundary.
+		end := maxExcerpt
+		for end > 0 && !utf8.RuneStart(text[end]) {
+			end--
+		}
+		text = text[:end]
+	}
+	return strings.TrimSpace(text)
 }
 
 // WriteError reports a write (Update, Save, Create) that did not complete: what it

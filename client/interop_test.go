@@ -24,7 +24,7 @@ import (
 func interopClient(t *testing.T) *client.DocumentClient[article] {
 	t.Helper()
 	c, err := client.NewDocumentClient[article](&client.DocumentOptions{Options: client.Options{
-		HTTPClient:      &http.Client{Timeout: 10 * time.Second},
+		HTTPClient: &http.Client{Timeout: 10 * time.Second},
 		// Fixed waits, so that the re-reads for a strong ETag span 3 s
 		// whatever the draw: Apache's weak window has been seen to last 2 s
 		// on a busy machine.

@@ -146,7 +146,7 @@ func (e *engine) settle(ctx context.Context, p plan, base snapshot, sent []byte,
 	if err != nil {
 		return unsettled, snapshot{}, unknownOutcome(errors.Join(lostErr, fmt.Errorf("read after it: %w", err)))
 	}
-	outcome := &OutcomeError{Exists: now.exists, ETag: now.etag, Raw: e.whole(p.shape, now), Err: lostErr}
+	outcome := &OutcomeError{Exists: now.exists, ETag: now.etag, Raw: e.whole(p.shape, now), Err: settled(lostErr)}
 	if id != "" && now.exists {
 		yes, decided := e.log.holds(base.log, now.log, id)
 		switch {

@@ -222,6 +222,7 @@ func TestFaultsNeverLoseOrDouble(t *testing.T) {
 				wg               sync.WaitGroup
 				mu               sync.Mutex
 				applied, unknown int
+				undecidable      int
 				failures         []error
 			)
 			for range writers {
@@ -238,6 +239,8 @@ func TestFaultsNeverLoseOrDouble(t *testing.T) {
 							applied++
 						case errors.Is(err, client.ErrOutcomeUnknown):
 							unknown++
+						case errors.Is(err, client.ErrUndecidable):
+							undecidable++ // the log rolled over: counted apart
 						default:
 							failures = append(failures, err)
 						}
@@ -252,13 +255,14 @@ func TestFaultsNeverLoseOrDouble(t *testing.T) {
 			}
 			require.NoError(t, json.Unmarshal(stored(t, srv).Body, &page))
 			counts := srv.FaultCounts()
-			t.Logf("log=%v: applied %d, unknown %d, stored %d, faults %v", withLog, applied, unknown, page.Page, counts)
+			t.Logf("log=%v: applied %d, unknown %d, undecidable %d, stored %d, faults %v", withLog, applied, unknown, undecidable, page.Page, counts)
 			assert.Positive(t, counts[statedoctest.CommitThenDrop]+counts[statedoctest.DropBefore], "faults were injected")
 			assert.GreaterOrEqual(t, page.Page, applied, "none lost")
-			assert.LessOrEqual(t, page.Page, applied+unknown, "none doubled")
+			assert.LessOrEqual(t, page.Page, applied+unknown+undecidable, "none doubled")
 			if withLog {
-				assert.Zero(t, unknown, "the log decides every outcome")
-				assert.Equal(t, applied, page.Page)
+				assert.Zero(t, unknown, "the log decides every outcome it has not lost")
+			} else {
+				assert.Zero(t, undecidable, "no log, nothing to roll over")
 			}
 		})
 	}

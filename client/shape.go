@@ -78,6 +78,9 @@ func (sh *shape) version(header http.Header, body []byte) (v string, rest, raw [
 		}
 		body = rest
 	default:
+		if len(header.Values("ETag")) > 1 {
+			return "", nil, nil, fmt.Errorf("%w: the server sent %d ETag fields, which a proxy may join into a list", ErrInvalidETag, len(header.Values("ETag")))
+		}
 		v = header.Get("ETag")
 		if etag.Classify(v) == etag.Invalid {
 			return "", nil, nil, fmt.Errorf("%w: the server sent %q, which cannot be sent back in If-Match", ErrInvalidETag, v)

@@ -271,22 +271,24 @@ func (t *transport) send(ctx context.Context, method, u string, header http.Head
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	if err == nil && len(data) > maxBody {
+		err = fmt.Errorf("%w: response body larger than %d bytes", ErrInvalidDocument, maxBody)
+	}
+	if enc := resp.Header.Get("Content-Encoding"); err == nil && enc != "" && !resp.Uncompressed && resp.StatusCode/100 == 2 {
+		// Asked for the identity encoding, and compressed all the same.
+		if data, err = decode(enc, data); err == nil {
+			resp.Header.Del("Content-Encoding")
+		}
+	}
 	switch {
 	case err != nil && safe:
 		return nil, newRequestError(method, u, fmt.Errorf("read body: %w", err))
 	case err != nil:
+		// The status of a write's answer says what happened, whatever its
+		// body.
 		t.log.LogAttrs(ctx, slog.LevelDebug, "ifmatch: answer body lost; the status stands",
 			slog.String("method", method), slog.String("url", redact(u)), slog.String("error", err.Error()))
 		data = nil
-	case len(data) > maxBody:
-		return nil, newRequestError(method, u, fmt.Errorf("response body larger than %d bytes", maxBody))
-	}
-	if enc := resp.Header.Get("Content-Encoding"); enc != "" && !resp.Uncompressed && resp.StatusCode/100 == 2 {
-		// Asked for the identity encoding, and compressed all the same.
-		if data, err = decode(enc, data); err != nil {
-			return nil, newRequestError(method, u, err)
-		}
-		resp.Header.Del("Content-Encoding")
 	}
 	return &response{status: resp.StatusCode, header: resp.Header, body: data}, nil
 }
@@ -301,18 +303,18 @@ func decode(enc string, data []byte) ([]byte, error) {
 	case "gzip", "x-gzip":
 		zr, err := gzip.NewReader(bytes.NewReader(data))
 		if err != nil {
-			return nil, fmt.Errorf("gzip body: %w", err)
+			return nil, fmt.Errorf("%w: gzip body: %v", ErrInvalidDocument, err)
 		}
 		out, err := io.ReadAll(io.LimitReader(zr, maxBody+1))
 		if err != nil {
-			return nil, fmt.Errorf("gzip body: %w", err)
+			return nil, fmt.Errorf("%w: gzip body: %v", ErrInvalidDocument, err)
 		}
 		if len(out) > maxBody {
-			return nil, fmt.Errorf("response body larger than %d bytes", maxBody)
+			return nil, fmt.Errorf("%w: response body larger than %d bytes", ErrInvalidDocument, maxBody)
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("the answer is encoded as %q, which the client does not decode", enc)
+	return nil, fmt.Errorf("%w: the answer is encoded as %q, which the client does not decode", ErrInvalidDocument, enc)
 }
 
 // requestError is a request that got no usable answer: it names the
@@ -370,17 +372,9 @@ func redactEndpoint(s string) string {
 	if u, err := url.Parse(s); err == nil && u.Scheme != "" && u.Host != "" && u.Opaque == "" {
 		return redact(s)
 	}
-	end := len(s)
-	if i := strings.Index(s, "/"); i >= 0 {
-		if j := strings.Index(s, "//"); j == i {
-			if k := strings.Index(s[j+2:], "/"); k >= 0 {
-				end = j + 2 + k
-			}
-		} else {
-			end = i
-		}
-	}
-	if at := strings.LastIndex(s[:end], "@"); at >= 0 {
+	// Whatever does not parse may hide a password holding '/' or '@':
+	// everything up to the last '@' goes.
+	if at := strings.LastIndex(s, "@"); at >= 0 {
 		return "…" + s[at:]
 	}
 	return s

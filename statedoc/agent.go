@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // Account is an account on some system, one of the four kinds of Inverse
@@ -69,6 +70,18 @@ func (a Agent) Validate() error {
 		return invalid("agent", a.ObjectType, `objectType "Group" is not allowed: the State Resource takes an Agent`)
 	default:
 		return invalid("agent", a.ObjectType, fmt.Sprintf(`objectType must be "Agent" or omitted, not %q`, a.ObjectType))
+	}
+	fields := []struct{ name, value string }{{"mbox", a.Mbox}, {"mbox_sha1sum", a.MboxSHA1Sum}, {"openid", a.OpenID}, {"name", a.Name}}
+	if a.Account != nil {
+		fields = append(fields, struct{ name, value string }{"account homePage", a.Account.HomePage},
+			struct{ name, value string }{"account name", a.Account.Name})
+	}
+	for _, f := range fields {
+		if !utf8.ValidString(f.value) {
+			// JSON would turn each bad byte into U+FFFD: two different
+			// agents would address the same documents.
+			return invalid("agent", f.value, f.name+" is not valid UTF-8")
+		}
 	}
 	names := a.ifiNames()
 	switch len(names) {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/ifmatch/ifmatch/internal/fault"
+	"github.com/ifmatch/ifmatch/internal/redact"
 )
 
 // Fault is one rule of fault injection: which requests (Methods, Count,
@@ -102,7 +103,7 @@ func (s *Server) recordSkipped(r *http.Request, in *fault.Injection) {
 	ex := Exchange{
 		Method:  r.Method,
 		Path:    r.URL.Path,
-		Header:  redact(r.Header),
+		Header:  redact.Header(r.Header),
 		Arrival: s.arrive(),
 		Fault:   in.Kind(),
 	}

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
+
+	"github.com/ifmatch/ifmatch/internal/redact"
 )
 
 // The media types of the two patch formats PATCH accepts.
@@ -48,7 +50,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	ex := Exchange{
 		Method:  r.Method,
 		Path:    r.URL.Path,
-		Header:  redact(r.Header),
+		Header:  redact.Header(r.Header),
 		Arrival: s.arrive(),
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, s.opts.MaxBodySize+1))
@@ -93,20 +95,6 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if len(out) > 0 {
 		_, _ = w.Write(out)
 	}
-}
-
-// redact returns a copy of h without the credentials of an Authorization
-// header.
-func redact(h http.Header) http.Header {
-	c := h.Clone()
-	if c == nil {
-		return http.Header{}
-	}
-	if v := c.Get("Authorization"); v != "" {
-		scheme, _, _ := strings.Cut(v, " ")
-		c.Set("Authorization", scheme+" [redacted]")
-	}
-	return c
 }
 
 // handle answers a request whose body has been read.
