@@ -12,11 +12,17 @@
 // Precondition modes), optional HTTP Basic authentication, a document size limit (413) and an optional
 // rate limit (429 with Retry-After).
 //
+// NewUnstartedServer returns the same server without starting it, as
+// httptest.NewUnstartedServer does: Start starts it on 127.0.0.1, and
+// Handler returns the endpoint as an http.Handler to serve on a listener
+// of the caller's choosing, such as an http.Server on a fixed address.
+//
 // Tests can script the next matching requests (Script) to return canned
 // answers, alter response headers, or run a hook between two client
 // requests; they can read and write documents directly (Document,
 // SetDocument, DeleteDocument) and assert on the exact sequence of
-// requests and responses (Log), which is kept in arrival order. Faults
+// requests and responses (Log), which is kept in arrival order; a
+// long-running server takes it as it goes (TakeLog). Faults
 // (Options.Faults, AddFault) make writes fail the way networks and servers
 // fail: connections dropped after or before the write, 5xx and 429
 // answers, pauses, forced 412s and rewritten ETags.

@@ -302,13 +302,16 @@ func (e Exchange) String() string {
 }
 
 // Server is an in-memory State Resource endpoint listening on 127.0.0.1.
-// Its methods are safe for concurrent use.
+// Its methods are safe for concurrent use, except Start (see
+// NewUnstartedServer).
 type Server struct {
 	// URL is the LRS endpoint, "http://127.0.0.1:PORT/xapi", without a
 	// trailing slash. The State Resource is URL + "/activities/state".
+	// It is empty until the server is started.
 	URL string
 
-	ts      *httptest.Server
+	ts      *httptest.Server // nil until Start
+	handler http.Handler     // serveHTTP behind the faults
 	version string
 	user    string
 	pass    string
@@ -356,6 +359,17 @@ type scope struct {
 // "2.0.0", if opts.Preconditions names no mode, or if a fault of
 // opts.Faults is invalid (see Fault). The caller must Close it.
 func NewServer(opts *Options) *Server {
+	s := NewUnstartedServer(opts)
+	s.Start()
+	return s
+}
+
+// NewUnstartedServer returns a Server configured by opts, as NewServer
+// does and with the same panics, but not listening. The caller either
+// starts it with Start (and then must Close it) or serves its Handler on a
+// listener of its own, such as an http.Server on a chosen address; the
+// store, Log, scripts and faults are the same either way.
+func NewUnstartedServer(opts *Options) *Server {
 	var o Options
 	if opts != nil {
 		o = *opts
@@ -406,17 +420,50 @@ func NewServer(opts *Options) *Server {
 		panic("statedoctest: Faults: " + err.Error())
 	}
 	s.faults = inj
-	s.ts = httptest.NewServer(s.faults.WrapSkipped(http.HandlerFunc(s.serveHTTP), s.recordSkipped))
-	s.URL = s.ts.URL + basePath
+	s.handler = s.faults.WrapSkipped(http.HandlerFunc(s.serveHTTP), s.recordSkipped)
 	return s
 }
 
-// Client returns an HTTP client configured for the server.
-func (s *Server) Client() *http.Client { return s.ts.Client() }
+// Start starts a server from NewUnstartedServer on 127.0.0.1, on a port
+// the system picks, and sets URL. It panics if the server is already
+// started. It must not be called concurrently with other methods.
+func (s *Server) Start() {
+	if s.ts != nil {
+		panic("statedoctest: Server already started")
+	}
+	s.ts = httptest.NewServer(s.handler)
+	s.URL = s.ts.URL + basePath
+}
+
+// Handler returns the handler that serves the endpoint: the State
+// Resource at "/xapi/activities/state" (see StatePath), behind the
+// server's faults, with every request it receives in the Log. Other paths
+// answer 404. A started server serves it too; a program that serves it on
+// an address of its own uses NewUnstartedServer.
+//
+// CommitThenDrop and DropBefore close the connection by hijacking it, so
+// the handler's ResponseWriter should support http.Hijacker, as those of
+// an HTTP/1 http.Server do; otherwise they abort the handler with
+// http.ErrAbortHandler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Client returns an HTTP client configured for the server: for a server
+// never started, a new client with a transport of its own.
+func (s *Server) Client() *http.Client {
+	if s.ts == nil {
+		return &http.Client{Transport: &http.Transport{}}
+	}
+	return s.ts.Client()
+}
 
 // Close shuts the server down and blocks until its requests are done,
-// paused CheckThenWrite writes included.
-func (s *Server) Close() { s.ts.Close() }
+// paused CheckThenWrite writes included. On a server never started it
+// does nothing: requests served through Handler are the caller's server's.
+func (s *Server) Close() {
+	if s.ts != nil {
+		s.ts.Close()
+	}
+}
 
 // Version returns the xAPI version the server speaks.
 func (s *Server) Version() string { return s.version }
@@ -551,6 +598,19 @@ func (e Exchange) clone() Exchange {
 	c.RequestBody = bytes.Clone(e.RequestBody)
 	c.ResponseBody = bytes.Clone(e.ResponseBody)
 	return c
+}
+
+// TakeLog returns the exchanges recorded so far, as Log does, and forgets
+// them, in one step: successive calls return each exchange once, so a
+// long-running server can report its exchanges without its log growing.
+// An exchange recorded after a later arrival (a concurrent request that
+// took longer) is returned by a later call.
+func (s *Server) TakeLog() []Exchange {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.log
+	s.log = nil
+	return out
 }
 
 // ResetLog forgets the exchanges recorded so far.
