@@ -6,6 +6,7 @@ import (
 	"net/url"
 
 	"github.com/ifmatch/ifmatch/internal/fault"
+	"github.com/ifmatch/ifmatch/internal/redact"
 )
 
 // Fault is one rule of fault injection: which requests (Methods, Count,
@@ -106,7 +107,7 @@ func (s *Server) recordSkipped(r *http.Request, in *fault.Injection) {
 		Path:          r.URL.Path,
 		StateID:       q.Get("stateId"),
 		Query:         q,
-		RequestHeader: redact(r.Header),
+		RequestHeader: redact.Header(r.Header),
 		Fault:         in.Kind(),
 	}
 	s.mu.Lock()

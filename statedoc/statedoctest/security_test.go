@@ -56,7 +56,7 @@ func TestLogRedactsEveryAuthorization(t *testing.T) {
 		for _, text := range texts {
 			for _, s := range secrets {
 				if strings.HasPrefix(text, "Authorization: ") && strings.Contains(text, s) && values[i] == apiKey {
-					t.Skip("DEFECT: redact (statedoc/statedoctest/server.go) keeps everything before the first space as " +
+					t.Fatal("redact (statedoc/statedoctest/server.go) keeps everything before the first space as " +
 						"the scheme, so an Authorization value without a scheme (a bare API key) is logged whole: " + text)
 				}
 				assert.NotContains(t, text, s, "exchange %d (Authorization %q)", i, values[i])

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ifmatch/ifmatch/internal/fault"
+	"github.com/ifmatch/ifmatch/internal/redact"
 	"github.com/ifmatch/ifmatch/statedoc"
 )
 
@@ -734,7 +735,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		Path:          r.URL.Path,
 		StateID:       stateID,
 		Query:         q,
-		RequestHeader: redact(r.Header),
+		RequestHeader: redact.Header(r.Header),
 	}
 
 	// Arrival, script and rate limit are decided together, so the log's
@@ -833,16 +834,4 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if len(out) > 0 {
 		_, _ = w.Write(out)
 	}
-}
-
-func redact(h http.Header) http.Header {
-	c := h.Clone()
-	if c == nil {
-		return http.Header{}
-	}
-	if v := c.Get("Authorization"); v != "" {
-		scheme, _, _ := strings.Cut(v, " ")
-		c.Set("Authorization", scheme+" [redacted]")
-	}
-	return c
 }
