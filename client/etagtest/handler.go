@@ -14,6 +14,7 @@ import (
 	jsonpatch "github.com/evanphx/json-patch/v5"
 
 	"github.com/ifmatch/ifmatch/internal/redact"
+	"github.com/ifmatch/ifmatch/internal/serverkit"
 )
 
 // The media types of the two patch formats PATCH accepts.
@@ -23,28 +24,7 @@ const (
 )
 
 // response is an answer built before it is logged and written.
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func newResponse(status int) *response {
-	return &response{status: status, header: http.Header{}}
-}
-
-func textResponse(status int, format string, args ...any) *response {
-	r := newResponse(status)
-	r.header.Set("Content-Type", "text/plain; charset=utf-8")
-	r.body = []byte(fmt.Sprintf(format, args...) + "\n")
-	return r
-}
-
-// bodyAllowed reports whether a response with status may carry a body
-// (RFC 9110 §15: not 1xx, 204 or 304).
-func bodyAllowed(status int) bool {
-	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
-}
+type response = serverkit.Response
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	ex := Exchange{
@@ -57,44 +37,34 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	ex.Body = body
 	var resp *response
 	if err != nil {
-		resp = textResponse(http.StatusBadRequest, "cannot read the request body: %v", err)
+		resp = serverkit.TextResponse(http.StatusBadRequest, "cannot read the request body: %v", err)
 	} else {
 		resp = s.handle(r, body)
 	}
 
 	// Record what goes on the wire: no body where HTTP allows none, none
 	// for HEAD, and an explicit Content-Length.
-	out := resp.body
+	out := resp.Body
 	switch {
-	case !bodyAllowed(resp.status):
+	case !serverkit.BodyAllowed(resp.Status):
 		out = nil
-		resp.header.Del("Content-Length")
-		resp.header.Del("Content-Type")
+		resp.Header.Del("Content-Length")
+		resp.Header.Del("Content-Type")
 	case r.Method == http.MethodHead:
-		if resp.header.Get("Content-Length") == "" {
-			resp.header.Set("Content-Length", strconv.Itoa(len(out)))
+		if resp.Header.Get("Content-Length") == "" {
+			resp.Header.Set("Content-Length", strconv.Itoa(len(out)))
 		}
 		out = nil
 	default:
-		resp.header.Set("Content-Length", strconv.Itoa(len(out)))
+		resp.Header.Set("Content-Length", strconv.Itoa(len(out)))
 	}
-	ex.Status = resp.status
-	ex.ResponseHeader = resp.header
+	ex.Status = resp.Status
+	ex.ResponseHeader = resp.Header
 	ex.ResponseBody = out
 	applyFault(r, &ex)
 	s.record(ex)
 
-	h := w.Header()
-	for name, values := range resp.header {
-		h[name] = values
-	}
-	if _, ok := resp.header["Content-Type"]; !ok && len(out) > 0 {
-		h["Content-Type"] = nil // no sniffed type: the wire matches the log
-	}
-	w.WriteHeader(resp.status)
-	if len(out) > 0 {
-		_, _ = w.Write(out)
-	}
+	resp.Send(w, out)
 }
 
 // handle answers a request whose body has been read.
@@ -114,7 +84,7 @@ func (s *Server) handle(r *http.Request, body []byte) *response {
 		return s.notAllowed(path, r.Method)
 	}
 	if int64(len(body)) > s.opts.MaxBodySize {
-		return textResponse(http.StatusRequestEntityTooLarge, "body larger than the %d-byte limit", s.opts.MaxBodySize)
+		return serverkit.TextResponse(http.StatusRequestEntityTooLarge, "body larger than the %d-byte limit", s.opts.MaxBodySize)
 	}
 	switch r.Method {
 	case http.MethodPut:
@@ -131,8 +101,8 @@ func (s *Server) notAllowed(path, method string) *response {
 	if s.isCollection(path) {
 		allow += ", POST"
 	}
-	resp := textResponse(http.StatusMethodNotAllowed, "method %s is not allowed on %s", method, path)
-	resp.header.Set("Allow", allow)
+	resp := serverkit.TextResponse(http.StatusMethodNotAllowed, "method %s is not allowed on %s", method, path)
+	resp.Header.Set("Allow", allow)
 	return resp
 }
 
@@ -143,7 +113,7 @@ func (s *Server) read(path string, h http.Header) *response {
 	d := s.docs[path]
 	if d == nil {
 		s.mu.Unlock()
-		return textResponse(http.StatusNotFound, "nothing is stored at %s", path)
+		return serverkit.TextResponse(http.StatusNotFound, "nothing is stored at %s", path)
 	}
 	now := s.opts.Now()
 	f := evaluate(h, s.targetOf(d, now), s.rules())
@@ -155,29 +125,29 @@ func (s *Server) read(path string, h http.Header) *response {
 	var resp *response
 	switch f {
 	case passed:
-		resp = newResponse(http.StatusOK)
-		resp.header.Set("Content-Type", contentType)
-		resp.header.Set("Last-Modified", lastModified)
+		resp = serverkit.NewResponse(http.StatusOK)
+		resp.Header.Set("Content-Type", contentType)
+		resp.Header.Set("Last-Modified", lastModified)
 		if gz {
-			resp.header.Set("Content-Encoding", "gzip")
+			resp.Header.Set("Content-Encoding", "gzip")
 			body = compress(body)
 		}
-		resp.body = body
+		resp.Body = body
 	case starExists, tagMatches:
 		// A 304 carries the ETag, or Last-Modified when there is none
 		// (RFC 9110 §15.4.5).
-		resp = newResponse(http.StatusNotModified)
+		resp = serverkit.NewResponse(http.StatusNotModified)
 		if etag == "" {
-			resp.header.Set("Last-Modified", lastModified)
+			resp.Header.Set("Last-Modified", lastModified)
 		}
 	default:
-		return textResponse(http.StatusPreconditionFailed, "%s", failureText(f))
+		return serverkit.TextResponse(http.StatusPreconditionFailed, "%s", failureText(f))
 	}
 	if etag != "" {
-		resp.header.Set("ETag", etag)
+		resp.Header.Set("ETag", etag)
 	}
 	if s.opts.Gzip {
-		resp.header.Set("Vary", "Accept-Encoding")
+		resp.Header.Set("Vary", "Accept-Encoding")
 	}
 	return resp
 }
@@ -229,7 +199,7 @@ func (s *Server) put(path string, h http.Header, body []byte) *response {
 	w := &write{method: http.MethodPut, path: path, header: h}
 	if s.opts.VersionField != "" {
 		if _, err := s.withVersion(body, ""); err != nil {
-			return textResponse(http.StatusBadRequest, "%v", err)
+			return serverkit.TextResponse(http.StatusBadRequest, "%v", err)
 		}
 		w.bodyVersion, w.hasBodyVersion = versionIn(body, s.opts.VersionField)
 	}
@@ -247,7 +217,7 @@ func (s *Server) storeChange(cur *document, body []byte, contentType string, fai
 	d := s.newDocument(nil, contentType)
 	with, err := s.withVersion(body, d.version)
 	if err != nil {
-		return change{resp: textResponse(failStatus, "%v", err)}
+		return change{resp: serverkit.TextResponse(failStatus, "%v", err)}
 	}
 	d.body = with
 	status := http.StatusNoContent
@@ -264,20 +234,20 @@ func (s *Server) storeChange(cur *document, body []byte, contentType string, fai
 func (s *Server) patch(path string, h http.Header, body []byte) *response {
 	mediaType, _, err := mime.ParseMediaType(h.Get("Content-Type"))
 	if err != nil || mediaType != mergePatchType && mediaType != jsonPatchType {
-		resp := textResponse(http.StatusUnsupportedMediaType, "PATCH takes %s or %s, not %q", mergePatchType, jsonPatchType, h.Get("Content-Type"))
-		resp.header.Set("Accept-Patch", mergePatchType+", "+jsonPatchType)
+		resp := serverkit.TextResponse(http.StatusUnsupportedMediaType, "PATCH takes %s or %s, not %q", mergePatchType, jsonPatchType, h.Get("Content-Type"))
+		resp.Header.Set("Accept-Patch", mergePatchType+", "+jsonPatchType)
 		return resp
 	}
 	var apply func(doc []byte) ([]byte, error)
 	if mediaType == mergePatchType {
 		if !jsonValid(body) {
-			return textResponse(http.StatusBadRequest, "the merge patch is not JSON")
+			return serverkit.TextResponse(http.StatusBadRequest, "the merge patch is not JSON")
 		}
 		apply = func(doc []byte) ([]byte, error) { return jsonpatch.MergePatch(doc, body) }
 	} else {
 		p, err := decodePatch(body)
 		if err != nil {
-			return textResponse(http.StatusBadRequest, "the JSON Patch is malformed: %v", err)
+			return serverkit.TextResponse(http.StatusBadRequest, "the JSON Patch is malformed: %v", err)
 		}
 		opts := jsonpatch.NewApplyOptions()
 		opts.EscapeHTML = false
@@ -288,17 +258,17 @@ func (s *Server) patch(path string, h http.Header, body []byte) *response {
 	w := &write{method: http.MethodPatch, path: path, header: h}
 	w.decide = func(cur *document) change {
 		if cur == nil {
-			return change{resp: textResponse(http.StatusNotFound, "nothing is stored at %s", path)}
+			return change{resp: serverkit.TextResponse(http.StatusNotFound, "nothing is stored at %s", path)}
 		}
 		if !jsonValid(cur.body) {
-			return change{resp: textResponse(http.StatusUnprocessableEntity, "the stored document is not JSON")}
+			return change{resp: serverkit.TextResponse(http.StatusUnprocessableEntity, "the stored document is not JSON")}
 		}
 		next, err := safely(func() ([]byte, error) { return apply(cur.body) })
 		switch {
 		case errors.Is(err, jsonpatch.ErrTestFailed):
-			return change{resp: textResponse(http.StatusConflict, "the patch does not apply: %v", err)}
+			return change{resp: serverkit.TextResponse(http.StatusConflict, "the patch does not apply: %v", err)}
 		case err != nil:
-			return change{resp: textResponse(http.StatusUnprocessableEntity, "the patch does not apply: %v", err)}
+			return change{resp: serverkit.TextResponse(http.StatusUnprocessableEntity, "the patch does not apply: %v", err)}
 		}
 		return s.storeChange(cur, next, cur.contentType, http.StatusUnprocessableEntity)
 	}
@@ -332,7 +302,7 @@ func (s *Server) delete(path string, h http.Header) *response {
 	w := &write{method: http.MethodDelete, path: path, header: h}
 	w.decide = func(cur *document) change {
 		if cur == nil {
-			return change{resp: textResponse(http.StatusNotFound, "nothing is stored at %s", path)}
+			return change{resp: serverkit.TextResponse(http.StatusNotFound, "nothing is stored at %s", path)}
 		}
 		return change{remove: true, status: http.StatusNoContent}
 	}
@@ -345,7 +315,7 @@ func (s *Server) delete(path string, h http.Header) *response {
 func (s *Server) post(path string, h http.Header, body []byte) *response {
 	if s.opts.VersionField != "" {
 		if _, err := s.withVersion(body, ""); err != nil {
-			return textResponse(http.StatusBadRequest, "%v", err)
+			return serverkit.TextResponse(http.StatusBadRequest, "%v", err)
 		}
 	}
 	collection := strings.TrimRight(path, "/")

@@ -2,59 +2,14 @@ package etagtest
 
 import (
 	"net/http"
-	"strings"
 	"time"
+
+	"github.com/ifmatch/ifmatch/internal/serverkit"
 )
 
 // gzipSuffix is what Gzip appends to the version of a compressed
 // representation's ETag.
 const gzipSuffix = "-gzip"
-
-// tag is one element of an If-Match or If-None-Match list.
-type tag struct {
-	weak   bool   // it had the W/ prefix
-	quoted bool   // its opaque part was quoted
-	opaque string // without quotes
-}
-
-// parseTags parses If-Match or If-None-Match header lines. star reports a
-// line that is exactly "*". Elements are entity-tags, quoted ("v7",
-// W/"v7") or not (v7, W/v7), separated by commas; a quoted one may hold
-// commas. Parsing a line stops at an opening quote that is never closed.
-func parseTags(lines []string) (star bool, tags []tag) {
-	for _, line := range lines {
-		line = strings.TrimSpace(line)
-		if line == "*" {
-			star = true
-			continue
-		}
-		for {
-			line = strings.TrimLeft(line, " \t,")
-			if line == "" {
-				break
-			}
-			var t tag
-			if rest, ok := strings.CutPrefix(line, "W/"); ok {
-				t.weak, line = true, rest
-			}
-			if strings.HasPrefix(line, `"`) {
-				end := strings.IndexByte(line[1:], '"')
-				if end < 0 {
-					break
-				}
-				t.quoted, t.opaque, line = true, line[1:end+1], line[end+2:]
-				tags = append(tags, t)
-				continue
-			}
-			token, rest, _ := strings.Cut(line, ",")
-			t.opaque, line = strings.TrimSpace(token), rest
-			if t.opaque != "" {
-				tags = append(tags, t)
-			}
-		}
-	}
-	return star, tags
-}
 
 // target is what preconditions see of a request's target.
 type target struct {
@@ -69,37 +24,26 @@ type tagRules struct {
 	gzip bool // under weak comparison, the "-gzip" variant names it too
 }
 
-// names reports whether t names version. It ignores t.weak: the caller
+// names reports whether t names version. It ignores t.Weak: the caller
 // decides what a weak tag may match.
-func (r tagRules) names(t tag, version string) bool {
-	if !t.quoted && !r.bare {
+func (r tagRules) names(t serverkit.Tag, version string) bool {
+	if !t.Quoted && !r.bare {
 		return false
 	}
-	return t.opaque == version
+	return t.Opaque == version
 }
 
 // strongMatch applies If-Match's strong comparison (RFC 9110 §8.8.3.2):
 // "*" matches any current representation; otherwise a listed strong tag
-// must name the version of a target whose ETag is strong.
+// must name the version of a target whose ETag is strong. Tags are
+// parsed quoted or not (serverkit.ParseTags).
 func (r tagRules) strongMatch(lines []string, t target) bool {
-	star, tags := parseTags(lines)
-	if star {
-		return true
-	}
-	if !t.strong {
-		return false
-	}
-	for _, tg := range tags {
-		if !tg.weak && r.names(tg, t.version) {
-			return true
-		}
-	}
-	return false
+	return serverkit.StrongMatch(lines, true, t.strong, func(tg serverkit.Tag) bool { return r.names(tg, t.version) })
 }
 
 // weakMatch applies If-None-Match's weak comparison to a tag list (the
 // caller handles "*").
-func (r tagRules) weakMatch(tags []tag, t target) bool {
+func (r tagRules) weakMatch(tags []serverkit.Tag, t target) bool {
 	for _, tg := range tags {
 		if r.names(tg, t.version) || r.gzip && r.names(tg, t.version+gzipSuffix) {
 			return true
@@ -134,7 +78,7 @@ func evaluate(h http.Header, t target, r tagRules) failure {
 		}
 	}
 	if lines := h.Values("If-None-Match"); len(lines) > 0 && t.exists {
-		star, tags := parseTags(lines)
+		star, tags := serverkit.ParseTags(lines, true)
 		if star {
 			return starExists
 		}
@@ -235,41 +179,19 @@ type change struct {
 	headers http.Header // extra response headers, such as Location
 }
 
-// perform runs w under the server's Preconditions mode.
+// perform runs w under the server's Preconditions mode: it decides w
+// under the lock, checking its preconditions unless the mode is Ignore,
+// and commits it under the lock too, which CheckThenWrite releases for
+// the race window in between (serverkit.Mode.Pause).
 func (s *Server) perform(w *write) *response {
-	switch s.opts.Preconditions {
-	case Ignore:
-		return s.atomically(w, false)
-	case CheckThenWrite:
-		return s.checkThenWrite(w)
-	}
-	return s.atomically(w, true)
-}
-
-// atomically checks (when check is set), decides and commits w under one
-// hold of the lock.
-func (s *Server) atomically(w *write, check bool) *response {
+	mode := serverkit.Mode(s.opts.Preconditions)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.decide(w, check)
+	c := s.decide(w, mode != serverkit.Ignore)
 	if c.resp != nil {
 		return c.resp
 	}
-	return s.commit(w.path, c)
-}
-
-// checkThenWrite checks and decides w under the lock, releases it for the
-// race window and commits under the lock again, without checking anew.
-func (s *Server) checkThenWrite(w *write) *response {
-	s.mu.Lock()
-	c := s.decide(w, true)
-	s.mu.Unlock()
-	if c.resp != nil {
-		return c.resp
-	}
-	time.Sleep(s.opts.RaceWindow)
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	mode.Pause(&s.mu, s.opts.RaceWindow)
 	return s.commit(w.path, c)
 }
 
@@ -282,7 +204,7 @@ func (s *Server) decide(w *write, check bool) change {
 	}
 	if check {
 		if f := s.check(w, cur); f != passed {
-			return change{resp: textResponse(s.opts.writeStatus(f), "%s", failureText(f))}
+			return change{resp: serverkit.TextResponse(s.opts.writeStatus(f), "%s", failureText(f))}
 		}
 	}
 	return w.decide(cur)
@@ -298,7 +220,7 @@ func (s *Server) requirePrecondition(w *write, cur *document) *response {
 	if len(w.header.Values("If-Match")) > 0 || len(w.header.Values("If-None-Match")) > 0 {
 		return nil
 	}
-	return textResponse(http.StatusPreconditionRequired, "precondition required: a %s of an existing document needs If-Match (or If-None-Match)", w.method)
+	return serverkit.TextResponse(http.StatusPreconditionRequired, "precondition required: a %s of an existing document needs If-Match (or If-None-Match)", w.method)
 }
 
 // bodyCarriesPrecondition reports whether w's precondition is the version
@@ -319,9 +241,9 @@ func (s *Server) check(w *write, cur *document) failure {
 // commit performs a decided change and returns its answer; s.mu must be
 // held.
 func (s *Server) commit(path string, c change) *response {
-	resp := newResponse(c.status)
+	resp := serverkit.NewResponse(c.status)
 	for name, values := range c.headers {
-		resp.header[name] = values
+		resp.Header[name] = values
 	}
 	switch {
 	case c.remove:
@@ -329,7 +251,7 @@ func (s *Server) commit(path string, c change) *response {
 	case c.doc != nil:
 		s.commitStore(path, c.doc)
 		if tag := s.etagOf(c.doc, c.doc.updated, false); tag != "" && !s.opts.OmitWriteETag {
-			resp.header.Set("ETag", tag)
+			resp.Header.Set("ETag", tag)
 		}
 	}
 	return resp

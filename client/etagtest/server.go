@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ifmatch/ifmatch/internal/fault"
+	"github.com/ifmatch/ifmatch/internal/serverkit"
 )
 
 // Defaults used when the matching Options field is zero.
@@ -92,17 +93,7 @@ const (
 )
 
 // String returns the mode's Go name, such as "CheckThenWrite".
-func (p Preconditions) String() string {
-	switch p {
-	case Enforce:
-		return "Enforce"
-	case Ignore:
-		return "Ignore"
-	case CheckThenWrite:
-		return "CheckThenWrite"
-	}
-	return "Preconditions(" + strconv.Itoa(int(p)) + ")"
-}
+func (p Preconditions) String() string { return serverkit.Mode(p).String() }
 
 // Options configures a Server. The zero value gives a server that sends
 // strong quoted ETags, on reads and on write answers, enforces If-Match and
@@ -342,7 +333,7 @@ func (o *Options) normalize() error {
 	if o.ETag < Quoted || o.ETag > NoETag {
 		return fmt.Errorf("unknown ETag form %d", int(o.ETag))
 	}
-	if o.Preconditions < Enforce || o.Preconditions > CheckThenWrite {
+	if !serverkit.Mode(o.Preconditions).Valid() {
 		return fmt.Errorf("unknown Preconditions mode %d", int(o.Preconditions))
 	}
 	for _, st := range []struct {

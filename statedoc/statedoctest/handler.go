@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ifmatch/ifmatch/internal/serverkit"
 	"github.com/ifmatch/ifmatch/statedoc"
 )
 
@@ -39,44 +40,45 @@ var paramsByMethod = map[string][]string{
 
 // handle answers a request that no script answered. The request body has
 // already been read into ex.RequestBody; bodyErr reports a failed read and
-// tooLarge a body over the size limit.
+// tooLarge a body over the size limit. When the store decides the request,
+// handle numbers the decision in ex.StoreOrder.
 func (s *Server) handle(r *http.Request, q url.Values, qerr error, ex *Exchange, bodyErr error, tooLarge bool) *response {
 	if r.URL.Path != basePath+StatePath {
-		return textResponse(http.StatusNotFound, "no resource at %s; the State Resource is %s", r.URL.Path, basePath+StatePath)
+		return serverkit.TextResponse(http.StatusNotFound, "no resource at %s; the State Resource is %s", r.URL.Path, basePath+StatePath)
 	}
 	allowed, ok := paramsByMethod[r.Method]
 	if !ok {
-		resp := textResponse(http.StatusMethodNotAllowed, "method %s is not allowed on the State Resource", r.Method)
-		resp.header.Set("Allow", "GET, HEAD, PUT, POST, DELETE")
+		resp := serverkit.TextResponse(http.StatusMethodNotAllowed, "method %s is not allowed on the State Resource", r.Method)
+		resp.Header.Set("Allow", "GET, HEAD, PUT, POST, DELETE")
 		return resp
 	}
 	if s.user != "" {
 		u, p, ok := r.BasicAuth()
 		if !ok || subtle.ConstantTimeCompare([]byte(u), []byte(s.user)) != 1 || subtle.ConstantTimeCompare([]byte(p), []byte(s.pass)) != 1 {
-			resp := textResponse(http.StatusUnauthorized, "authentication required")
-			resp.header.Set("WWW-Authenticate", `Basic realm="xAPI"`)
+			resp := serverkit.TextResponse(http.StatusUnauthorized, "authentication required")
+			resp.Header.Set("WWW-Authenticate", `Basic realm="xAPI"`)
 			return resp
 		}
 	}
 	switch v := r.Header.Values(statedoc.HeaderVersion); {
 	case len(v) == 0:
-		return textResponse(http.StatusBadRequest, "missing %s header", statedoc.HeaderVersion)
+		return serverkit.TextResponse(http.StatusBadRequest, "missing %s header", statedoc.HeaderVersion)
 	case len(v) > 1 || !statedoc.Accepts(s.version, v[0]):
-		return textResponse(http.StatusBadRequest, "unsupported %s %q: this LRS speaks %s", statedoc.HeaderVersion, strings.Join(v, ", "), s.version)
+		return serverkit.TextResponse(http.StatusBadRequest, "unsupported %s %q: this LRS speaks %s", statedoc.HeaderVersion, strings.Join(v, ", "), s.version)
 	}
 	if qerr != nil {
-		return textResponse(http.StatusBadRequest, "malformed query string: %v", qerr)
+		return serverkit.TextResponse(http.StatusBadRequest, "malformed query string: %v", qerr)
 	}
 	p, resp := s.parseParams(r.Method, q, allowed)
 	if resp != nil {
 		return resp
 	}
 	if bodyErr != nil {
-		return textResponse(http.StatusBadRequest, "cannot read the request body: %v", bodyErr)
+		return serverkit.TextResponse(http.StatusBadRequest, "cannot read the request body: %v", bodyErr)
 	}
 
 	if (r.Method == http.MethodPut || r.Method == http.MethodPost) && tooLarge {
-		return textResponse(http.StatusRequestEntityTooLarge, "document larger than the %d-byte limit", s.max)
+		return serverkit.TextResponse(http.StatusRequestEntityTooLarge, "document larger than the %d-byte limit", s.max)
 	}
 
 	// Check and write under one lock, numbering the decision; in
@@ -103,17 +105,11 @@ func (s *Server) handle(r *http.Request, q url.Values, qerr error, ex *Exchange,
 		}
 	}
 	if apply != nil {
-		if s.mode == CheckThenWrite {
-			s.mu.Unlock()
-			if s.window > 0 {
-				time.Sleep(s.window)
-			}
-			s.mu.Lock()
-		}
+		serverkit.Mode(s.mode).Pause(&s.mu, s.window)
 		resp = apply()
 	}
 	s.decided++
-	resp.order = s.decided
+	ex.StoreOrder = s.decided
 	return resp
 }
 
@@ -127,47 +123,47 @@ func (s *Server) parseParams(method string, q url.Values, allowed []string) (par
 		}
 		switch {
 		case known && len(values) > 1:
-			return p, textResponse(http.StatusBadRequest, "parameter %s given %d times", name, len(values))
+			return p, serverkit.TextResponse(http.StatusBadRequest, "parameter %s given %d times", name, len(values))
 		case known:
 		case name == "since":
-			return p, textResponse(http.StatusBadRequest, "parameter since is not allowed on %s", method)
+			return p, serverkit.TextResponse(http.StatusBadRequest, "parameter since is not allowed on %s", method)
 		default:
-			return p, textResponse(http.StatusBadRequest, "unknown parameter %q (parameter names are case-sensitive: activityId, agent, registration, stateId, since)", name)
+			return p, serverkit.TextResponse(http.StatusBadRequest, "unknown parameter %q (parameter names are case-sensitive: activityId, agent, registration, stateId, since)", name)
 		}
 	}
 	activity, agentJSON := q.Get("activityId"), q.Get("agent")
 	if _, ok := q["activityId"]; !ok {
-		return p, textResponse(http.StatusBadRequest, "missing required parameter activityId")
+		return p, serverkit.TextResponse(http.StatusBadRequest, "missing required parameter activityId")
 	}
 	if _, ok := q["agent"]; !ok {
-		return p, textResponse(http.StatusBadRequest, "missing required parameter agent")
+		return p, serverkit.TextResponse(http.StatusBadRequest, "missing required parameter agent")
 	}
 	agent, err := statedoc.ParseAgent(agentJSON)
 	if err != nil {
-		return p, textResponse(http.StatusBadRequest, "%v", err)
+		return p, serverkit.TextResponse(http.StatusBadRequest, "%v", err)
 	}
 	c := statedoc.Context{ActivityID: activity, Agent: agent, Registration: q.Get("registration")}
 	if _, p.hasReg = q["registration"]; p.hasReg && c.Registration == "" {
-		return p, textResponse(http.StatusBadRequest, "%v", &statedoc.ValidationError{Field: "registration", Reason: "must be a UUID"})
+		return p, serverkit.TextResponse(http.StatusBadRequest, "%v", &statedoc.ValidationError{Field: "registration", Reason: "must be a UUID"})
 	}
 	if err := c.Validate(); err != nil {
-		return p, textResponse(http.StatusBadRequest, "%v", err)
+		return p, serverkit.TextResponse(http.StatusBadRequest, "%v", err)
 	}
 	if p.scope, err = scopeOf(c.ActivityID, c.Agent, c.Registration); err != nil {
-		return p, textResponse(http.StatusBadRequest, "%v", err)
+		return p, serverkit.TextResponse(http.StatusBadRequest, "%v", err)
 	}
 	_, p.hasState = q["stateId"]
 	p.stateID = q.Get("stateId")
 	if p.hasState && p.stateID == "" {
-		return p, textResponse(http.StatusBadRequest, "parameter stateId must not be empty")
+		return p, serverkit.TextResponse(http.StatusBadRequest, "parameter stateId must not be empty")
 	}
 	if !p.hasState && (method == http.MethodPut || method == http.MethodPost) {
-		return p, textResponse(http.StatusBadRequest, "missing required parameter stateId")
+		return p, serverkit.TextResponse(http.StatusBadRequest, "missing required parameter stateId")
 	}
 	if _, ok := q["since"]; ok {
 		if p.hasState {
 			if s.version == statedoc.Version200 {
-				return p, textResponse(http.StatusBadRequest, "parameter since is not allowed together with stateId")
+				return p, serverkit.TextResponse(http.StatusBadRequest, "parameter since is not allowed together with stateId")
 			}
 			// 1.0.3 defines since for the list of ids only; a single
 			// document ignores it.
@@ -179,7 +175,7 @@ func (s *Server) parseParams(method string, q url.Values, allowed []string) (par
 			if strings.Contains(q.Get("since"), " ") {
 				hint = ` (a "+" in a query must be sent as %2B)`
 			}
-			return p, textResponse(http.StatusBadRequest, "parameter since must be an ISO 8601 timestamp with a time zone, such as 2024-01-02T03:04:05Z (RFC 3339) or 2024-01-02T03:04:05.5+0000, got %q%s", q.Get("since"), hint)
+			return p, serverkit.TextResponse(http.StatusBadRequest, "parameter since must be an ISO 8601 timestamp with a time zone, such as 2024-01-02T03:04:05Z (RFC 3339) or 2024-01-02T03:04:05.5+0000, got %q%s", q.Get("since"), hint)
 		}
 		p.since, p.hasSince = t, true
 	}
@@ -224,17 +220,17 @@ func (p params) covers(k docKey) bool {
 func (s *Server) getOne(method string, h http.Header, p params) *response {
 	d, ok := s.docs[p.key()]
 	if !ok {
-		return textResponse(http.StatusNotFound, "no state document %q in this context", p.stateID)
+		return serverkit.TextResponse(http.StatusNotFound, "no state document %q in this context", p.stateID)
 	}
 	v := documentValidators(d)
 	if resp := evaluatePreconditions(method, h, v); resp != nil {
 		return resp
 	}
-	resp := newResponse(http.StatusOK)
-	resp.header.Set("Content-Type", d.ContentType)
-	v.set(resp.header)
-	resp.header.Set("Content-Length", strconv.Itoa(len(d.Body)))
-	resp.body = bytes.Clone(d.Body)
+	resp := serverkit.NewResponse(http.StatusOK)
+	resp.Header.Set("Content-Type", d.ContentType)
+	v.set(resp.Header)
+	resp.Header.Set("Content-Length", strconv.Itoa(len(d.Body)))
+	resp.Body = bytes.Clone(d.Body)
 	return resp
 }
 
@@ -244,11 +240,11 @@ func (s *Server) list(method string, h http.Header, p params) *response {
 		return resp
 	}
 	body, _ := json.Marshal(ids) // a []string always encodes
-	resp := newResponse(http.StatusOK)
-	resp.header.Set("Content-Type", "application/json")
-	resp.header.Set("Content-Length", strconv.Itoa(len(body)))
-	v.set(resp.header)
-	resp.body = body
+	resp := serverkit.NewResponse(http.StatusOK)
+	resp.Header.Set("Content-Type", "application/json")
+	resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	v.set(resp.Header)
+	resp.Body = body
 	return resp
 }
 
@@ -303,9 +299,9 @@ func (s *Server) listing(p params) ([]string, validators) {
 }
 
 func (s *Server) written(etag string) *response {
-	resp := newResponse(http.StatusNoContent)
+	resp := serverkit.NewResponse(http.StatusNoContent)
 	if !s.omitTag {
-		resp.header.Set("ETag", etag)
+		resp.Header.Set("ETag", etag)
 	}
 	return resp
 }
@@ -333,7 +329,7 @@ func (s *Server) put(h http.Header, p params, body []byte) (*response, write) {
 	// the PUT conditional in xAPI's sense. A server that ignores the
 	// fields cannot tell whether they were sent.
 	if d != nil && s.version == statedoc.Version200 && s.mode != Ignore && len(h.Values("If-Match")) == 0 && len(h.Values("If-None-Match")) == 0 {
-		return textResponse(http.StatusConflict, "state document %q exists: a PUT that replaces it needs If-Match (or If-None-Match); read it and retry with its ETag", p.stateID), nil
+		return serverkit.TextResponse(http.StatusConflict, "state document %q exists: a PUT that replaces it needs If-Match (or If-None-Match); read it and retry with its ETag", p.stateID), nil
 	}
 	if resp := s.writePreconditions(http.MethodPut, h, documentValidators(d)); resp != nil {
 		return resp, nil
@@ -354,18 +350,18 @@ func (s *Server) post(h http.Header, p params, body []byte) (*response, write) {
 	contentType, content := h.Get("Content-Type"), bytes.Clone(body)
 	if d != nil {
 		if !isJSONType(contentType) {
-			return textResponse(http.StatusBadRequest, "POST merges only application/json into application/json; the request's Content-Type is %q", contentType), nil
+			return serverkit.TextResponse(http.StatusBadRequest, "POST merges only application/json into application/json; the request's Content-Type is %q", contentType), nil
 		}
 		if !isJSONType(d.ContentType) {
-			return textResponse(http.StatusBadRequest, "POST merges only into an application/json document; the stored one is %q", d.ContentType), nil
+			return serverkit.TextResponse(http.StatusBadRequest, "POST merges only into an application/json document; the stored one is %q", d.ContentType), nil
 		}
 		posted, err := objectMembers(body)
 		if err != nil {
-			return textResponse(http.StatusBadRequest, "posted document: %v", err), nil
+			return serverkit.TextResponse(http.StatusBadRequest, "posted document: %v", err), nil
 		}
 		stored, err := objectMembers(d.Body)
 		if err != nil {
-			return textResponse(http.StatusBadRequest, "stored document: %v", err), nil
+			return serverkit.TextResponse(http.StatusBadRequest, "stored document: %v", err), nil
 		}
 		contentType, content = d.ContentType, mergeMembers(stored, posted)
 	}
@@ -381,7 +377,7 @@ func (s *Server) deleteOne(h http.Header, p params) (*response, write) {
 		if _, ok := s.docs[k]; ok {
 			s.remove(k, s.now())
 		}
-		return newResponse(http.StatusNoContent)
+		return serverkit.NewResponse(http.StatusNoContent)
 	}
 }
 
@@ -403,7 +399,7 @@ func (s *Server) deleteAll(h http.Header, p params) (*response, write) {
 				s.remove(k, now)
 			}
 		}
-		return newResponse(http.StatusNoContent)
+		return serverkit.NewResponse(http.StatusNoContent)
 	}
 }
 
@@ -441,12 +437,12 @@ func (v validators) set(h http.Header) {
 // notModified returns a 304 answer. It carries the ETag, or the
 // Last-Modified when there is no ETag (RFC 9110 §15.4.5).
 func (v validators) notModified() *response {
-	resp := newResponse(http.StatusNotModified)
+	resp := serverkit.NewResponse(http.StatusNotModified)
 	switch {
 	case v.etag != "":
-		resp.header.Set("ETag", v.etag)
+		resp.Header.Set("ETag", v.etag)
 	case !v.modified.IsZero():
-		resp.header.Set("Last-Modified", v.modified.UTC().Format(http.TimeFormat))
+		resp.Header.Set("Last-Modified", v.modified.UTC().Format(http.TimeFormat))
 	}
 	return resp
 }
@@ -459,20 +455,20 @@ func evaluatePreconditions(method string, h http.Header, v validators) *response
 	read := method == http.MethodGet || method == http.MethodHead
 	if values := h.Values("If-Match"); len(values) > 0 {
 		if !v.exists {
-			return textResponse(http.StatusPreconditionFailed, "precondition failed: If-Match given but the document does not exist")
+			return serverkit.TextResponse(http.StatusPreconditionFailed, "precondition failed: If-Match given but the document does not exist")
 		}
 		if !matchStrong(values, v.etag) {
-			return textResponse(http.StatusPreconditionFailed, "precondition failed: If-Match does not match the current ETag")
+			return serverkit.TextResponse(http.StatusPreconditionFailed, "precondition failed: If-Match does not match the current ETag")
 		}
 	} else if date, ok := headerDate(h, "If-Unmodified-Since"); ok && !v.modified.IsZero() && v.lastModified().After(date) {
-		return textResponse(http.StatusPreconditionFailed, "precondition failed: modified at %s, after If-Unmodified-Since %s", v.modified.UTC().Format(http.TimeFormat), date.UTC().Format(http.TimeFormat))
+		return serverkit.TextResponse(http.StatusPreconditionFailed, "precondition failed: modified at %s, after If-Unmodified-Since %s", v.modified.UTC().Format(http.TimeFormat), date.UTC().Format(http.TimeFormat))
 	}
 	if values := h.Values("If-None-Match"); len(values) > 0 {
 		if v.exists && matchWeak(values, v.etag) {
 			if read {
 				return v.notModified()
 			}
-			return textResponse(http.StatusPreconditionFailed, "precondition failed: If-None-Match matches the current representation")
+			return serverkit.TextResponse(http.StatusPreconditionFailed, "precondition failed: If-None-Match matches the current representation")
 		}
 	} else if date, ok := headerDate(h, "If-Modified-Since"); ok && read && !v.modified.IsZero() && !v.lastModified().After(date) {
 		return v.notModified()
@@ -496,79 +492,35 @@ func headerDate(h http.Header, name string) (time.Time, bool) {
 	return t, true
 }
 
-// entityTag is one element of an If-Match or If-None-Match list.
-type entityTag struct {
-	weak   bool
-	opaque string // with its quotes
-}
-
-// parseTags parses If-Match or If-None-Match header lines. star reports a
-// "*". Parsing stops at the first malformed element of a line: an unquoted
-// or otherwise malformed tag matches nothing.
-func parseTags(values []string) (star bool, tags []entityTag) {
-	for _, v := range values {
-		v = strings.TrimSpace(v)
-		if v == "*" {
-			star = true
-			continue
-		}
-		for {
-			v = strings.TrimLeft(v, " \t,")
-			if v == "" {
-				break
-			}
-			var t entityTag
-			if rest, ok := strings.CutPrefix(v, "W/"); ok {
-				t.weak, v = true, rest
-			}
-			if !strings.HasPrefix(v, `"`) {
-				break
-			}
-			end := strings.IndexByte(v[1:], '"')
-			if end < 0 {
-				break
-			}
-			t.opaque = v[:end+2]
-			tags = append(tags, t)
-			v = v[end+2:]
-		}
-	}
-	return star, tags
-}
-
 // matchStrong applies If-Match's strong comparison: "*" matches any
 // document; otherwise a listed strong tag must equal current exactly, and
-// a weak tag never matches.
+// a weak tag never matches. Parsing a line stops at its first malformed
+// element (serverkit.ParseTags without unquoted tags): an unquoted or
+// otherwise malformed tag matches nothing.
 func matchStrong(values []string, current string) bool {
-	star, tags := parseTags(values)
-	if star {
-		return true
-	}
-	if strings.HasPrefix(current, "W/") {
-		return false
-	}
-	for _, t := range tags {
-		if !t.weak && t.opaque == current {
-			return true
-		}
-	}
-	return false
+	return serverkit.StrongMatch(values, false, !strings.HasPrefix(current, "W/"), func(t serverkit.Tag) bool {
+		return quote(t) == current
+	})
 }
 
 // matchWeak applies If-None-Match's weak comparison.
 func matchWeak(values []string, current string) bool {
-	star, tags := parseTags(values)
+	star, tags := serverkit.ParseTags(values, false)
 	if star {
 		return true
 	}
 	current = strings.TrimPrefix(current, "W/")
 	for _, t := range tags {
-		if t.opaque == current {
+		if quote(t) == current {
 			return true
 		}
 	}
 	return false
 }
+
+// quote returns the opaque part of t with its quotes, as an ETag writes
+// it.
+func quote(t serverkit.Tag) string { return `"` + t.Opaque + `"` }
 
 func isJSONType(contentType string) bool {
 	mt, _, err := mime.ParseMediaType(contentType)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ifmatch/ifmatch/internal/fault"
 	"github.com/ifmatch/ifmatch/internal/redact"
+	"github.com/ifmatch/ifmatch/internal/serverkit"
 	"github.com/ifmatch/ifmatch/statedoc"
 )
 
@@ -130,17 +131,7 @@ const (
 
 // String returns the mode's name, such as "CheckThenWrite", or
 // "Preconditions(N)" for a value that names no mode.
-func (p Preconditions) String() string {
-	switch p {
-	case Enforce:
-		return "Enforce"
-	case Ignore:
-		return "Ignore"
-	case CheckThenWrite:
-		return "CheckThenWrite"
-	}
-	return "Preconditions(" + strconv.Itoa(int(p)) + ")"
-}
+func (p Preconditions) String() string { return serverkit.Mode(p).String() }
 
 // RateLimit caps the requests a Server handles: at most Requests in any
 // window of length Per, by the server's clock (Options.Now), counted over
@@ -396,9 +387,7 @@ func NewUnstartedServer(opts *Options) *Server {
 	default:
 		panic(fmt.Sprintf("statedoctest: unsupported xAPI version %q (want %q or %q)", o.Version, statedoc.Version103, statedoc.Version200))
 	}
-	switch s.mode {
-	case Enforce, Ignore, CheckThenWrite:
-	default:
+	if !serverkit.Mode(s.mode).Valid() {
 		panic(fmt.Sprintf("statedoctest: unknown Preconditions mode %v", o.Preconditions))
 	}
 	switch {
@@ -694,35 +683,13 @@ func (s *Server) admit() *response {
 	if secs < 1 {
 		secs = 1
 	}
-	resp := textResponse(http.StatusTooManyRequests, "rate limit: at most %d requests per %v; retry after %d s", s.limit.Requests, s.limit.Per, secs)
-	resp.header.Set("Retry-After", strconv.FormatInt(secs, 10))
+	resp := serverkit.TextResponse(http.StatusTooManyRequests, "rate limit: at most %d requests per %v; retry after %d s", s.limit.Requests, s.limit.Per, secs)
+	resp.Header.Set("Retry-After", strconv.FormatInt(secs, 10))
 	return resp
 }
 
 // response is an answer built before it is logged and written.
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-	order  uint64 // Exchange.StoreOrder
-}
-
-func newResponse(status int) *response {
-	return &response{status: status, header: http.Header{}}
-}
-
-func textResponse(status int, format string, args ...any) *response {
-	r := newResponse(status)
-	r.header.Set("Content-Type", "text/plain; charset=utf-8")
-	r.body = []byte(fmt.Sprintf(format, args...) + "\n")
-	return r
-}
-
-// bodyAllowed reports whether a response with status may carry a body
-// (RFC 9110 §15: not 1xx, 204 or 304).
-func bodyAllowed(status int) bool {
-	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
-}
+type response = serverkit.Response
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	q, qerr := url.ParseQuery(r.URL.RawQuery)
@@ -775,63 +742,52 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case found && script.Status != 0:
 		ex.Scripted = true
 		if script.Status < 200 || script.Status > 599 {
-			resp = textResponse(http.StatusInternalServerError, "statedoctest: broken Script: Status %d is not a final HTTP status (200-599); answering 500 instead", script.Status)
+			resp = serverkit.TextResponse(http.StatusInternalServerError, "statedoctest: broken Script: Status %d is not a final HTTP status (200-599); answering 500 instead", script.Status)
 			applyScript = false
 			break
 		}
-		resp = newResponse(script.Status)
-		resp.body = bytes.Clone(script.Body)
+		resp = serverkit.NewResponse(script.Status)
+		resp.Body = bytes.Clone(script.Body)
 	default:
 		resp = s.handle(r, q, qerr, &ex, bodyErr, tooLarge)
 	}
-	resp.header.Set(statedoc.HeaderVersion, s.version)
+	resp.Header.Set(statedoc.HeaderVersion, s.version)
 	if applyScript {
 		for name, values := range script.Header {
-			delete(resp.header, name)
+			delete(resp.Header, name)
 			if len(values) > 0 {
-				resp.header[name] = slices.Clone(values)
+				resp.Header[name] = slices.Clone(values)
 			}
 		}
-		if _, given := script.Header["Content-Type"]; ex.Scripted && !given && len(resp.body) > 0 && bodyAllowed(resp.status) {
-			resp.header.Set("Content-Type", "text/plain; charset=utf-8")
+		if _, given := script.Header["Content-Type"]; ex.Scripted && !given && len(resp.Body) > 0 && serverkit.BodyAllowed(resp.Status) {
+			resp.Header.Set("Content-Type", "text/plain; charset=utf-8")
 		}
 	}
 
 	// Record what goes on the wire: no body (nor the headers net/http
 	// drops) where HTTP allows none, and an explicit Content-Length.
-	out := resp.body
+	out := resp.Body
 	switch {
-	case !bodyAllowed(resp.status):
+	case !serverkit.BodyAllowed(resp.Status):
 		out = nil
-		resp.header.Del("Content-Length")
-		resp.header.Del("Transfer-Encoding")
-		if resp.status == http.StatusNotModified {
-			resp.header.Del("Content-Type")
+		resp.Header.Del("Content-Length")
+		resp.Header.Del("Transfer-Encoding")
+		if resp.Status == http.StatusNotModified {
+			resp.Header.Del("Content-Type")
 		}
 	case r.Method == http.MethodHead:
-		if resp.header.Get("Content-Length") == "" && len(out) > 0 {
-			resp.header.Set("Content-Length", strconv.Itoa(len(out)))
+		if resp.Header.Get("Content-Length") == "" && len(out) > 0 {
+			resp.Header.Set("Content-Length", strconv.Itoa(len(out)))
 		}
 		out = nil
-	case resp.header.Get("Content-Length") == "":
-		resp.header.Set("Content-Length", strconv.Itoa(len(out)))
+	case resp.Header.Get("Content-Length") == "":
+		resp.Header.Set("Content-Length", strconv.Itoa(len(out)))
 	}
-	ex.Status = resp.status
-	ex.StoreOrder = resp.order
-	ex.ResponseHeader = resp.header
+	ex.Status = resp.Status
+	ex.ResponseHeader = resp.Header
 	ex.ResponseBody = out
 	applyFault(r, &ex)
 	s.record(ex)
 
-	h := w.Header()
-	for name, values := range resp.header {
-		h[name] = values
-	}
-	if _, ok := resp.header["Content-Type"]; !ok && len(out) > 0 {
-		h["Content-Type"] = nil // no sniffed type: the wire matches the log
-	}
-	w.WriteHeader(resp.status)
-	if len(out) > 0 {
-		_, _ = w.Write(out)
-	}
+	resp.Send(w, out)
 }
