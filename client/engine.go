@@ -175,8 +175,10 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 		have     bool
 		seen     bool // the document existed at some point of this write
 		attempts int
-		status   int  // status of the answer that stopped the call
-		resent   bool // the write about to be answered re-sends one not applied
+		status   int      // status of the answer that stopped the call
+		resent   bool     // the write about to be answered re-sends one not applied
+		sent     []string // the write ids of the attempts sent (Options.WriteLog)
+		created  bool     // the first attempt sent was a create
 	)
 	fail := func(err error) (written, error) {
 		return written{}, &WriteError{Op: p.op, Resource: p.resource, Attempts: attempts, Status: status, Err: err}
@@ -214,6 +216,16 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 			}
 		}
 		seen = seen || cur.exists
+		if e.log != nil && cur.exists && e.log.holdsAny(cur.log, sent) {
+			// An earlier attempt is in this version after all (applied
+			// though its answer said otherwise, or built on by another
+			// writer): the change is there, and must not be made twice.
+			out := written{snapshot: cur, url: p.url, attempts: attempts, outcome: Updated}
+			if created {
+				out.outcome = Created
+			}
+			return out, nil
+		}
 
 		next, err := p.step(cur)
 		if err != nil {
@@ -254,6 +266,9 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 			return fail(err) // nothing sent
 		}
 		attempts++
+		if attempts == 1 {
+			created = !cur.exists
+		}
 		resp, err := e.tr.do(ctx, method, p.url, header, body, false)
 		var a answer
 		switch {
@@ -273,6 +288,9 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 			}
 		}
 		resent = false
+		if id != "" {
+			sent = append(sent, id)
+		}
 		switch a {
 		case done:
 			out := written{url: p.url, attempts: attempts, outcome: Updated}
@@ -284,7 +302,7 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 			if e.s.verify && id != "" {
 				now, err := e.readStrong(ctx, p.url, sh)
 				if err == nil && now.exists {
-					if yes, decided := e.log.holds(cur.log, now.log, id); !yes && decided {
+					if yes, decided := e.log.holds(cur.log, now.log, sent, id); !yes && decided {
 						// Acknowledged, yet not there: a server that checks and
 						// writes without a lock let another write replace it.
 						e.s.logger.DebugContext(ctx, "ifmatch: acknowledged write missing, writing again", "url", redact(p.url), "id", id)
@@ -298,7 +316,7 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 			}
 			return out, nil
 		case unknown:
-			st, now, serr := e.settle(ctx, p, cur, next.body, id, err)
+			st, now, serr := e.settle(ctx, p, cur, next.body, sent, id, err)
 			switch st {
 			case applied:
 				out := written{url: p.url, attempts: attempts, outcome: Updated, snapshot: now}

@@ -124,9 +124,11 @@ func (l *writeLog) next(ids []string, id string) []string {
 
 // holds says whether the log now shows that the write with id, made on a
 // version whose log was base, was applied (yes), was not (no), or cannot
-// tell because the log rolled over since base (decided false).
-func (l *writeLog) holds(base, now []string, id string) (yes, decided bool) {
-	if slices.Contains(now, id) {
+// tell because the log rolled over since base (decided false). An earlier
+// attempt of the same call found in the log (ids) counts as applied too:
+// the change is there.
+func (l *writeLog) holds(base, now, ids []string, id string) (yes, decided bool) {
+	if slices.Contains(now, id) || l.holdsAny(now, ids) {
 		return true, true
 	}
 	if len(base) == 0 {
@@ -137,18 +139,29 @@ func (l *writeLog) holds(base, now []string, id string) (yes, decided bool) {
 	return false, slices.Contains(now, base[len(base)-1])
 }
 
+// holdsAny reports whether the log now holds any of ids.
+func (l *writeLog) holdsAny(now, ids []string) bool {
+	for _, id := range ids {
+		if slices.Contains(now, id) {
+			return true
+		}
+	}
+	return false
+}
+
 // settle reads the document after a write whose answer was lost and
 // decides what happened. base is the version the write was made on, sent
 // the body written (without version field and log), id its write id ("" without
-// a log). The second result is the version read.
-func (e *engine) settle(ctx context.Context, p plan, base snapshot, sent []byte, id string, lostErr error) (settlement, snapshot, error) {
+// a log) and ids those of every attempt of the call. The second result is
+// the version read.
+func (e *engine) settle(ctx context.Context, p plan, base snapshot, sent []byte, ids []string, id string, lostErr error) (settlement, snapshot, error) {
 	now, err := e.readStrong(ctx, p.url, p.shape)
 	if err != nil {
 		return unsettled, snapshot{}, unknownOutcome(errors.Join(lostErr, fmt.Errorf("read after it: %w", err)))
 	}
 	outcome := &OutcomeError{Exists: now.exists, ETag: now.etag, Raw: e.whole(p.shape, now), Err: settled(lostErr)}
 	if id != "" && now.exists {
-		yes, decided := e.log.holds(base.log, now.log, id)
+		yes, decided := e.log.holds(base.log, now.log, ids, id)
 		switch {
 		case yes:
 			return applied, now, nil

@@ -422,3 +422,53 @@ func TestDocumentRecovery(t *testing.T) {
 		})
 	}
 }
+
+// TestEarlierAttemptFound: a write is applied, then replaced on a racy
+// server; the client writes again and loses to a version built on its
+// first attempt. That version holds the change already: the call ends
+// there, and the edit is not made twice.
+func TestEarlierAttemptFound(t *testing.T) {
+	srv := newServer(t, nil)
+	c := newClient[map[string]any](t, srv, &client.Options{WriteLog: "/_writes", VerifyWrites: true})
+	ctx := context.Background()
+	_, err := c.Update(ctx, key, func(m map[string]any) (map[string]any, error) { return map[string]any{"page": 1.0}, nil })
+	require.NoError(t, err)
+
+	// theirs is a write another writer made on the same version as ours,
+	// with a write log of its own.
+	var base map[string]any
+	require.NoError(t, json.Unmarshal(stored(t, srv).Body, &base))
+	base["theme"] = "dark"
+	base["_writes"] = append(base["_writes"].([]any), "their-write")
+	theirs, err := json.Marshal(base)
+	require.NoError(t, err)
+
+	var withOurs []byte
+	srv.Script(statedoctest.Script{Method: http.MethodGet}) // the update's read
+	srv.Script(statedoctest.Script{Method: http.MethodPut}) // its first attempt, applied
+	srv.Script(statedoctest.Script{Method: http.MethodGet, Before: func() {
+		// The read-back: theirs replaced ours, as a server that checks
+		// and writes without a lock lets it.
+		withOurs = stored(t, srv).Body
+		srv.SetDocument(key, "application/json", theirs)
+	}})
+	srv.Script(statedoctest.Script{Method: http.MethodPut, Before: func() {
+		// Before the second attempt lands, a third writer, who had read
+		// our first attempt's version, writes on it.
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(withOurs, &m))
+		m["theme"] = "light"
+		b, _ := json.Marshal(m)
+		srv.SetDocument(key, "application/json", b)
+	}})
+	res, err := c.Update(ctx, key, func(m map[string]any) (map[string]any, error) {
+		m["page"] = m["page"].(float64) + 1
+		return m, nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, 2, res.Attempts)
+	var now map[string]any
+	require.NoError(t, json.Unmarshal(stored(t, srv).Body, &now))
+	assert.Equal(t, 2.0, now["page"], "the increment is applied once")
+	assert.Equal(t, "light", now["theme"])
+}
