@@ -178,6 +178,7 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 		status   int      // status of the answer that stopped the call
 		resent   bool     // the write about to be answered re-sends one not applied
 		sent     []string // the write ids of the attempts sent (Options.WriteLog)
+		waits    int      // answers that asked to come back later
 		created  bool     // the first attempt sent was a create
 	)
 	fail := func(err error) (written, error) {
@@ -269,7 +270,7 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 		if attempts == 1 {
 			created = !cur.exists
 		}
-		resp, err := e.tr.do(ctx, method, p.url, header, body, false)
+		resp, err := e.tr.do(callerWaits(ctx), method, p.url, header, body, false)
 		var a answer
 		switch {
 		case err != nil && errors.Is(err, ErrNotSent):
@@ -290,6 +291,25 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 		resent = false
 		if id != "" {
 			sent = append(sent, id)
+		}
+		if a == refused && notProcessed(resp.status, resp.header) {
+			// Not processed: wait as the server asks, then read again and
+			// write on the version found.
+			waits++
+			d := transportBackoff(e.s.waitMin, e.s.waitMax, waits, &http.Response{StatusCode: resp.status, Header: resp.header})
+			if ra, ok := retryAfter(resp.header.Get("Retry-After"), time.Now()); waits > e.s.transportRetries || ok && ra > e.s.waitMax {
+				return fail(err)
+			}
+			e.s.logger.DebugContext(ctx, "ifmatch: write not processed, waiting", "url", redact(p.url), "status", resp.status, "wait", d)
+			if err := backoff.Sleep(ctx, d); err != nil {
+				status = 0
+				return fail(err)
+			}
+			if attempts >= e.s.maxAttempts {
+				return fail(err)
+			}
+			have = false
+			continue
 		}
 		switch a {
 		case done:

@@ -55,9 +55,9 @@ func TestRecoveryAfterLostAnswer(t *testing.T) {
 			attempts: 2, log: []string{"GET -> 200", "PUT If-Match -> 500", "GET -> 200", "PUT If-Match -> 204"},
 		},
 		{
-			name: "503 with Retry-After: not processed, sent again after the wait", faults: []statedoctest.Fault{{Kind: statedoctest.ServerError, RetryAfter: time.Second, Methods: []string{"PUT"}, Count: 1}},
+			name: "503 with Retry-After: not processed; after the wait, read again and write", faults: []statedoctest.Fault{{Kind: statedoctest.ServerError, RetryAfter: time.Second, Methods: []string{"PUT"}, Count: 1}},
 			opts:     client.Options{TransportWaitMax: 2 * time.Second},
-			attempts: 1, log: []string{"GET -> 200", "PUT If-Match -> 503", "PUT If-Match -> 204"},
+			attempts: 2, log: []string{"GET -> 200", "PUT If-Match -> 503", "GET -> 200", "PUT If-Match -> 204"},
 		},
 		{
 			name: "503 asking for a longer wait than allowed: not processed, not unknown", faults: []statedoctest.Fault{{Kind: statedoctest.ServerError, RetryAfter: time.Second, Methods: []string{"PUT"}, Count: 1}},

@@ -223,10 +223,10 @@ func TestUpdateLoop(t *testing.T) {
 			log: []string{"GET -> 503", "GET -> 503", "GET -> 200", "PUT If-Match -> 204"},
 		},
 		{
-			name: "429 on a write is re-sent after Retry-After", initial: `{"page":1}`,
+			name: "429 on a write: after Retry-After, read again and write", initial: `{"page":1}`,
 			scripts: []statedoctest.Script{{Method: http.MethodPut, Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"0"}}}},
-			outcome: client.Updated, attempts: 1, final: `{"page":2}`,
-			log: []string{"GET -> 200", "PUT If-Match -> 429", "PUT If-Match -> 204"},
+			outcome: client.Updated, attempts: 2, final: `{"page":2}`,
+			log: []string{"GET -> 200", "PUT If-Match -> 429", "GET -> 200", "PUT If-Match -> 204"},
 		},
 	}
 	for _, tt := range tests {

@@ -51,6 +51,18 @@ func (r *response) etag() string { return r.header.Get("ETag") }
 // after it may have reached the server (true for reads).
 type safeKey struct{}
 
+// waitsKey marks, in a request's context, a write whose "come back later"
+// answers (429, 503 with Retry-After) go back to the caller instead of
+// being re-sent as they are: the engine waits, reads the document again
+// and writes on the version it finds, since a wait of seconds makes the
+// version the write was based on old.
+type waitsKey struct{}
+
+// callerWaits returns ctx marked with waitsKey.
+func callerWaits(ctx context.Context) context.Context {
+	return context.WithValue(ctx, waitsKey{}, true)
+}
+
 func newTransport(s settings, header http.Header) *transport {
 	t := &transport{header: header, username: s.username, password: s.password, waitMax: s.waitMax, log: s.logger}
 	t.rc = &retryablehttp.Client{
@@ -113,10 +125,11 @@ func (t *transport) checkRetry(ctx context.Context, resp *http.Response, err err
 		retry = dialFailed(err) || (safe && transient(err))
 	} else {
 		switch {
-		case resp.StatusCode == http.StatusTooManyRequests:
-			retry = true
 		case notProcessed(resp.StatusCode, resp.Header):
-			retry = true // the server says it did not act: safe for writes too
+			// The server says it did not act: safe for writes too, unless
+			// the caller waits and retries itself.
+			waits, _ := ctx.Value(waitsKey{}).(bool)
+			retry = !waits
 		case safe && resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented:
 			retry = true
 		}

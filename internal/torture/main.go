@@ -13,7 +13,7 @@
 //	-duration D         how long they write (default 20s)
 //	-faults MIX         the server's fault mix: "all" (the default), "none",
 //	                    or the server's -faults syntax, "all" allowed among
-//	                    the items (-faults all,503-retry=0.01:1)
+//	                    the items (-faults all,weak-etag=0.01)
 //	-seed N             seeds the server's faults and the writers' choices
 //	-aid                every writer keeps the write log (Options.WriteLog
 //	                    "/_writes")
@@ -32,7 +32,7 @@
 //
 // "All faults" is every fault of the server but those that make a lost
 // update or a refusal unavoidable (-preconditions ignore and
-// check-then-write, weak-etag, no-etag) and 503-retry (see allFaults).
+// check-then-write, weak-etag, no-etag); see allFaults.
 //
 // The pause keeps the shared document at a few hundred writes a second and
 // the machine short of saturation, so that the 16 ids of the default write
@@ -126,17 +126,14 @@ import (
 
 // allFaults is the mix -faults all stands for: every fault of the server
 // except those that make a lost update or a refusal unavoidable (weak
-// ETags, no ETags; the precondition modes are -preconditions), and except
-// a 503 with Retry-After. Retry-After counts whole seconds: the client
-// waits at least one and sends the same write again, and when that
-// write's answer is lost in turn, the shared document has taken hundreds
-// of writes since the version it was based on, more than a write log of
-// 16 ids remembers, so its outcome is undecidable. Add it with
-// -faults all,503-retry=0.01:1 (-aid then reports rollovers). The pauses
-// are short for the same reason: 5 ms is a few writes of the shared
-// document.
+// ETags, no ETags; the precondition modes are -preconditions). A 503 with
+// Retry-After makes the client wait at least a second (Retry-After counts
+// whole seconds); it then reads the document again and writes on the
+// version it finds, so that a lost answer after the wait is decided by a
+// write log that spans a few writes, not a second's worth. The pauses are
+// short: 5 ms is a few writes of the shared document.
 const allFaults = "commit-then-drop=0.03,drop-before=0.03,500=0.02,500-applied=0.02,502=0.02,503=0.02," +
-	"429=0.02,latency=0.05:5ms,conflict=0.03,no-write-etag=0.03"
+	"503-retry=0.01:1,429=0.02,latency=0.05:5ms,conflict=0.03,no-write-etag=0.03"
 
 // lostResponseKinds are the fault kinds after which the answer cannot tell
 // whether a write was applied.

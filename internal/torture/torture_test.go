@@ -92,9 +92,9 @@ func TestFlags(t *testing.T) {
 		code, _ := runTorture(t, args...)
 		assert.Equal(t, 2, code, "%v", args)
 	}
-	cfg, err := parse([]string{"-faults", "all,503-retry=0.01:1"}, os.Stderr)
+	cfg, err := parse([]string{"-faults", "all,weak-etag=0.01"}, os.Stderr)
 	require.NoError(t, err)
-	assert.Equal(t, allFaults+",503-retry=0.01:1", cfg.faultMix())
+	assert.Equal(t, allFaults+",weak-etag=0.01", cfg.faultMix())
 	cfg, err = parse([]string{"-faults", "none", "-verify"}, os.Stderr)
 	require.NoError(t, err)
 	assert.Empty(t, cfg.faultMix())
