@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/ifmatch/ifmatch/internal/backoff"
@@ -179,7 +180,14 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 		resent   bool     // the write about to be answered re-sends one not applied
 		sent     []string // the write ids of the attempts sent (Options.WriteLog)
 		waits    int      // answers that asked to come back later
-		created  bool     // the first attempt sent was a create
+		// lostBefore is the failure of the last write whose lost answer a
+		// read settled as "not applied".
+		lostBefore error
+		// pending is a write whose fate a read has not settled yet: a
+		// write sent again after a lost answer, then told to come back
+		// later; the first attempt may still land.
+		pending *pendingWrite
+		created bool // the first attempt sent was a create
 	)
 	fail := func(err error) (written, error) {
 		return written{}, &WriteError{Op: p.op, Resource: p.resource, Attempts: attempts, Status: status, Err: err}
@@ -226,6 +234,21 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 				out.outcome = Created
 			}
 			return out, nil
+		}
+
+		if pw := pending; pw != nil {
+			pending = nil
+			st, derr := e.decide(p, pw.base, cur, pw.body, sent, pw.id, pw.err)
+			switch st {
+			case applied:
+				out := written{snapshot: cur, url: p.url, attempts: attempts, outcome: Updated}
+				if created {
+					out.outcome = Created
+				}
+				return out, nil
+			case unsettled:
+				return fail(derr)
+			}
 		}
 
 		next, err := p.step(cur)
@@ -288,6 +311,7 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 				a = unknown
 			}
 		}
+		wasResent := resent
 		resent = false
 		if id != "" {
 			sent = append(sent, id)
@@ -308,6 +332,9 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 			if attempts >= e.s.maxAttempts {
 				return fail(err)
 			}
+			if wasResent && pending == nil {
+				pending = &pendingWrite{base: cur, body: next.body, id: id, err: settled(lostBefore)}
+			}
 			have = false
 			continue
 		}
@@ -317,8 +344,7 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 			if !cur.exists {
 				out.outcome = Created
 			}
-			out.snapshot = e.after(ctx, p, resp, next)
-			out.snapshot.log = e.log.next(cur.log, id)
+			out.snapshot = e.after(ctx, p, resp, next, e.log.next(cur.log, id))
 			if e.s.verify && id != "" {
 				now, err := e.readStrong(ctx, p.url, sh)
 				if err == nil && now.exists {
@@ -345,6 +371,7 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 				}
 				return out, nil
 			case notApplied:
+				lostBefore = err
 				e.s.logger.DebugContext(ctx, "ifmatch: write not applied, sending it again", "url", redact(p.url), "attempt", attempts)
 				cur, have, resent = now, true, true
 				seen = seen || now.exists
@@ -390,13 +417,13 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 // answer with a status object, or with the version alone), its version the
 // one the answer carries. An answer without a usable version is followed
 // by a read-back (confirm).
-func (e *engine) after(ctx context.Context, p plan, resp *response, next *draft) snapshot {
-	out := snapshot{exists: true, body: next.body, contentType: next.contentType}
+func (e *engine) after(ctx context.Context, p plan, resp *response, next *draft, log []string) snapshot {
+	out := snapshot{exists: true, body: next.body, contentType: next.contentType, log: log}
 	if v, _, raw, err := p.shape.version(resp.header, resp.body); err == nil && p.shape.usable(v) {
 		out.etag, out.versionRaw = v, raw
 		return out
 	}
-	if snap, ok := e.confirm(ctx, p, next.body); ok {
+	if snap, ok := e.confirm(ctx, p, next.body, log); ok {
 		out.etag, out.versionRaw, out.lastModified = snap.etag, snap.versionRaw, snap.lastModified
 	}
 	return out
@@ -432,12 +459,14 @@ func unknownOutcome(err error) error {
 
 // confirm finds the version of a write whose answer carried none (or a
 // weak ETag): it reads the document back and takes the version only if the
-// body is the document that was written. Otherwise someone wrote after us,
+// body is the document that was written (with the write log, only if the
+// log is the one written too: equal bodies can be other writers' work). Otherwise someone wrote after us,
 // and the version of ours is unknown; the write itself succeeded either
 // way.
-func (e *engine) confirm(ctx context.Context, p plan, body []byte) (snapshot, bool) {
+func (e *engine) confirm(ctx context.Context, p plan, body []byte, log []string) (snapshot, bool) {
 	snap, err := e.read(ctx, p.url, p.shape)
-	if err != nil || !snap.exists || !p.shape.usable(snap.etag) || !p.same(snap.body, body) {
+	if err != nil || !snap.exists || !p.shape.usable(snap.etag) || !p.same(snap.body, body) ||
+		e.log != nil && !slices.Equal(snap.log, log) {
 		e.s.logger.DebugContext(ctx, "ifmatch: version of the written document unknown", "url", redact(p.url), "error", errString(err))
 		return snapshot{}, false
 	}
@@ -492,7 +521,7 @@ func (e *engine) create(ctx context.Context, p plan, next *draft) (written, erro
 	ref.User = nil
 	created := p
 	created.url = ref.String()
-	return written{url: created.url, attempts: 1, outcome: Created, snapshot: e.after(ctx, created, resp, next)}, nil
+	return written{url: created.url, attempts: 1, outcome: Created, snapshot: e.after(ctx, created, resp, next, nil)}, nil
 }
 
 // remove DELETEs u with the given precondition value ("" sends none).

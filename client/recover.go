@@ -45,6 +45,16 @@ func (e *OutcomeError) Is(target error) bool { return target == ErrOutcomeUnknow
 // Unwrap returns the failure.
 func (e *OutcomeError) Unwrap() error { return e.Err }
 
+// pendingWrite is a write sent again after a lost answer whose own answer
+// was "come back later": until a read settles it, the first attempt may
+// still land.
+type pendingWrite struct {
+	base snapshot // the version it was made on
+	body []byte   // what it wrote
+	id   string   // its write id, "" without a log
+	err  error    // the failure that lost the first answer
+}
+
 // settlement is what a read after a lost answer says about the write.
 type settlement int
 
@@ -159,22 +169,28 @@ func (e *engine) settle(ctx context.Context, p plan, base snapshot, sent []byte,
 	if err != nil {
 		return unsettled, snapshot{}, unknownOutcome(errors.Join(lostErr, fmt.Errorf("read after it: %w", err)))
 	}
-	outcome := &OutcomeError{Exists: now.exists, ETag: now.etag, Raw: e.whole(p.shape, now), Err: settled(lostErr)}
+	st, err := e.decide(p, base, now, sent, ids, id, lostErr)
+	return st, now, err
+}
+
+// decide is settle's verdict on the version now, read after the answer to
+// a write made on base was lost.
+func (e *engine) decide(p plan, base, now snapshot, sent []byte, ids []string, id string, lostErr error) (settlement, error) {
 	if id != "" && now.exists {
 		yes, decided := e.log.holds(base.log, now.log, ids, id)
 		switch {
 		case yes:
-			return applied, now, nil
+			return applied, nil
 		case !decided:
-			return unsettled, now, annotate(ErrUndecidable, fmt.Sprintf("the write log %s rolled over before the read: %s", e.log.ptr, brief(lostErr)))
+			return unsettled, annotate(ErrUndecidable, fmt.Sprintf("the write log %s rolled over before the read: %s", e.log.ptr, brief(lostErr)))
 		}
-		return notApplied, now, nil
+		return notApplied, nil
 	}
 	switch {
 	case p.shape.sameVersion(base, now):
-		return notApplied, now, nil
+		return notApplied, nil
 	case now.exists && p.settles && p.same(now.body, sent):
-		return applied, now, nil
+		return applied, nil
 	}
-	return unsettled, now, outcome
+	return unsettled, &OutcomeError{Exists: now.exists, ETag: now.etag, Raw: e.whole(p.shape, now), Err: settled(lostErr)}
 }

@@ -472,3 +472,78 @@ func TestEarlierAttemptFound(t *testing.T) {
 	assert.Equal(t, 2.0, now["page"], "the increment is applied once")
 	assert.Equal(t, "light", now["theme"])
 }
+
+// TestResentWriteToldToWait: a write sent again after a lost answer (the
+// read found it not applied) is told to come back later; meanwhile its
+// first attempt lands. The read after the wait finds a version that may be
+// that first attempt: without a write log, that is an unknown outcome,
+// never a second increment.
+func TestResentWriteToldToWait(t *testing.T) {
+	for _, with429 := range []bool{false, true} {
+		t.Run(map[bool]string{false: "412 to the write sent again", true: "429 to the write sent again"}[with429], func(t *testing.T) {
+			srv := newServer(t, nil)
+			srv.SetDocument(key, "application/json", []byte(`{"page":1}`))
+			lateApply := func() { srv.SetDocument(key, "application/json", []byte(`{"page":2}`)) }
+			c := newClient[progress](t, srv, nil)
+			srv.AddFault(put(statedoctest.DropBefore, 1))
+			srv.Script(statedoctest.Script{Method: http.MethodGet}) // the update's read
+			srv.Script(statedoctest.Script{Method: http.MethodGet}) // the read after the lost answer: not applied
+			if with429 {
+				srv.AddFault(statedoctest.Fault{Kind: statedoctest.TooManyRequests, Methods: []string{"PUT"}, Count: 1})
+				srv.Script(statedoctest.Script{Method: http.MethodGet, Before: lateApply}) // the read after the wait
+			} else {
+				srv.Script(statedoctest.Script{Method: http.MethodPut, Before: lateApply}) // the write sent again: 412
+			}
+			_, err := c.Update(context.Background(), key, turnPage)
+			require.ErrorIs(t, err, client.ErrOutcomeUnknown)
+			var p struct {
+				Page int `json:"page"`
+			}
+			require.NoError(t, json.Unmarshal(stored(t, srv).Body, &p))
+			assert.Equal(t, 2, p.Page, "the increment is not applied twice")
+		})
+	}
+}
+
+// TestConfirmNeedsOwnLog: a write answered without an ETag is confirmed by
+// a read; with a write log, a version whose body equals ours but whose log
+// holds other writers' ids is not ours, and its ETag is not taken: a Save
+// based on the result would otherwise drop their ids, and a writer whose
+// answer was lost would apply its change twice.
+func TestConfirmNeedsOwnLog(t *testing.T) {
+	srv := newServer(t, nil)
+	srv.SetDocument(key, "application/json", []byte(`{"n":0,"x":0}`))
+	opts := func() *client.Options { return &client.Options{WriteLog: "/_writes"} }
+	a := newClient[map[string]any](t, srv, opts())
+	b := newClient[map[string]any](t, srv, opts())
+	c := newClient[map[string]any](t, srv, opts())
+	ctx := context.Background()
+	srv.AddFault(statedoctest.Fault{Kind: statedoctest.StripWriteETag, Methods: []string{"PUT"}, Count: 1}) // A's write
+	srv.AddFault(put(statedoctest.CommitThenDrop, 1))                                                        // B's write
+	bSettling, release, bDone := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	srv.Script(statedoctest.Script{Method: http.MethodGet}) // A's read
+	srv.Script(statedoctest.Script{Method: http.MethodGet, Before: func() { // A's confirming read
+		go func() {
+			_, err := b.Update(ctx, key, func(m map[string]any) (map[string]any, error) { m["n"] = m["n"].(float64) + 1; return m, nil })
+			bDone <- err
+		}()
+		<-bSettling
+		_, err := c.Update(ctx, key, func(m map[string]any) (map[string]any, error) { m["n"] = 0.0; return m, nil }) // a reset
+		assert.NoError(t, err)
+	}})
+	srv.Script(statedoctest.Script{Method: http.MethodGet})                                                   // B's read
+	srv.Script(statedoctest.Script{Method: http.MethodGet, Before: func() { close(bSettling); <-release }}) // B's read after its lost answer
+	res, err := a.Update(ctx, key, func(m map[string]any) (map[string]any, error) { m["x"] = 1.0; return m, nil })
+	require.NoError(t, err)
+	if now := stored(t, srv); res.ETag == now.ETag {
+		assert.JSONEq(t, string(now.Body), string(res.Raw), "a result's ETag and Raw are one version")
+	}
+	_, err = a.Save(ctx, key, res.Doc, map[string]any{"n": 0.0, "x": 2.0}, nil)
+	require.NoError(t, err)
+	close(release)
+	require.NoError(t, <-bDone)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(stored(t, srv).Body, &m))
+	assert.Equal(t, 0.0, m["n"], "B's increment, reset by C, does not come back")
+	assert.Equal(t, 2.0, m["x"])
+}
