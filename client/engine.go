@@ -332,7 +332,9 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 			if attempts >= e.s.maxAttempts {
 				return fail(err)
 			}
-			if wasResent && pending == nil {
+			if wasResent && pending == nil && e.log == nil {
+				// (With a write log, a first attempt that lands late leaves
+				// its id, which the check at the top of the loop finds.)
 				pending = &pendingWrite{base: cur, body: next.body, id: id, err: settled(lostBefore)}
 			}
 			have = false

@@ -519,9 +519,9 @@ func TestConfirmNeedsOwnLog(t *testing.T) {
 	c := newClient[map[string]any](t, srv, opts())
 	ctx := context.Background()
 	srv.AddFault(statedoctest.Fault{Kind: statedoctest.StripWriteETag, Methods: []string{"PUT"}, Count: 1}) // A's write
-	srv.AddFault(put(statedoctest.CommitThenDrop, 1))                                                        // B's write
+	srv.AddFault(put(statedoctest.CommitThenDrop, 1))                                                       // B's write
 	bSettling, release, bDone := make(chan struct{}), make(chan struct{}), make(chan error, 1)
-	srv.Script(statedoctest.Script{Method: http.MethodGet}) // A's read
+	srv.Script(statedoctest.Script{Method: http.MethodGet})                 // A's read
 	srv.Script(statedoctest.Script{Method: http.MethodGet, Before: func() { // A's confirming read
 		go func() {
 			_, err := b.Update(ctx, key, func(m map[string]any) (map[string]any, error) { m["n"] = m["n"].(float64) + 1; return m, nil })
@@ -531,7 +531,7 @@ func TestConfirmNeedsOwnLog(t *testing.T) {
 		_, err := c.Update(ctx, key, func(m map[string]any) (map[string]any, error) { m["n"] = 0.0; return m, nil }) // a reset
 		assert.NoError(t, err)
 	}})
-	srv.Script(statedoctest.Script{Method: http.MethodGet})                                                   // B's read
+	srv.Script(statedoctest.Script{Method: http.MethodGet})                                                 // B's read
 	srv.Script(statedoctest.Script{Method: http.MethodGet, Before: func() { close(bSettling); <-release }}) // B's read after its lost answer
 	res, err := a.Update(ctx, key, func(m map[string]any) (map[string]any, error) { m["x"] = 1.0; return m, nil })
 	require.NoError(t, err)
