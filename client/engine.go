@@ -192,6 +192,15 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 	fail := func(err error) (written, error) {
 		return written{}, &WriteError{Op: p.op, Resource: p.resource, Attempts: attempts, Status: status, Err: err}
 	}
+	// succeed ends the call at version s; create says whether the write
+	// that made it created the document.
+	succeed := func(s snapshot, create bool) (written, error) {
+		out := written{snapshot: s, url: p.url, attempts: attempts, outcome: Updated}
+		if create {
+			out.outcome = Created
+		}
+		return out, nil
+	}
 	if err := e.guard(); err != nil {
 		return fail(err)
 	}
@@ -229,11 +238,7 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 			// An earlier attempt is in this version after all (applied
 			// though its answer said otherwise, or built on by another
 			// writer): the change is there, and must not be made twice.
-			out := written{snapshot: cur, url: p.url, attempts: attempts, outcome: Updated}
-			if created {
-				out.outcome = Created
-			}
-			return out, nil
+			return succeed(cur, created)
 		}
 
 		if pw := pending; pw != nil {
@@ -241,11 +246,7 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 			st, derr := e.decide(p, pw.base, cur, pw.body, sent, pw.id, pw.err)
 			switch st {
 			case applied:
-				out := written{snapshot: cur, url: p.url, attempts: attempts, outcome: Updated}
-				if created {
-					out.outcome = Created
-				}
-				return out, nil
+				return succeed(cur, created)
 			case unsettled:
 				return fail(derr)
 			}
@@ -271,7 +272,8 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 		id, reqCur, reqNext := "", cur, next
 		if e.log != nil {
 			id = newWriteID()
-			if reqCur.exists {
+			if reqCur.exists && sh.write != WritePut {
+				// A patch is made from the version as stored, log and all.
 				if reqCur.body, err = e.log.with(cur.body, cur.log); err != nil {
 					return fail(err)
 				}
@@ -320,16 +322,14 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 			// Not processed: wait as the server asks, then read again and
 			// write on the version found.
 			waits++
-			d := transportBackoff(e.s.waitMin, e.s.waitMax, waits, &http.Response{StatusCode: resp.status, Header: resp.header})
-			if ra, ok := retryAfter(resp.header.Get("Retry-After"), time.Now()); waits > e.s.transportRetries || ok && ra > e.s.waitMax {
+			ra, ok := retryAfter(resp.header.Get("Retry-After"), time.Now())
+			if waits > e.s.transportRetries || ok && ra > e.s.waitMax || attempts >= e.s.maxAttempts {
 				return fail(err)
 			}
+			d := waitFor(e.s.waitMin, e.s.waitMax, waits, resp.status, resp.header)
 			e.s.logger.DebugContext(ctx, "ifmatch: write not processed, waiting", "url", redact(p.url), "status", resp.status, "wait", d)
 			if err := backoff.Sleep(ctx, d); err != nil {
 				status = 0
-				return fail(err)
-			}
-			if attempts >= e.s.maxAttempts {
 				return fail(err)
 			}
 			if wasResent && pending == nil && e.log == nil {
@@ -342,36 +342,22 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 		}
 		switch a {
 		case done:
-			out := written{url: p.url, attempts: attempts, outcome: Updated}
-			if !cur.exists {
-				out.outcome = Created
-			}
-			out.snapshot = e.after(ctx, p, resp, next, e.log.next(cur.log, id))
-			if e.s.verify && id != "" {
-				now, err := e.readStrong(ctx, p.url, sh)
-				if err == nil && now.exists {
-					if yes, decided := e.log.holds(cur.log, now.log, sent, id); !yes && decided {
-						// Acknowledged, yet not there: a server that checks and
-						// writes without a lock let another write replace it.
-						e.s.logger.DebugContext(ctx, "ifmatch: acknowledged write missing, writing again", "url", redact(p.url), "id", id)
-						cur, have, seen = now, true, true
-						if attempts >= e.s.maxAttempts {
-							return fail(ErrConflict)
-						}
-						continue
-					}
+			if now, lost := e.verify(ctx, p, cur, sent, id); lost {
+				// Acknowledged, yet not there: a server that checks and
+				// writes without a lock let another write replace it.
+				e.s.logger.DebugContext(ctx, "ifmatch: acknowledged write missing, writing again", "url", redact(p.url), "id", id)
+				cur, have, seen = now, true, true
+				if attempts >= e.s.maxAttempts {
+					return fail(ErrConflict)
 				}
+				continue
 			}
-			return out, nil
+			return succeed(e.after(ctx, p, resp, next, e.log.next(cur.log, id)), !cur.exists)
 		case unknown:
 			st, now, serr := e.settle(ctx, p, cur, next.body, sent, id, err)
 			switch st {
 			case applied:
-				out := written{url: p.url, attempts: attempts, outcome: Updated, snapshot: now}
-				if !cur.exists {
-					out.outcome = Created
-				}
-				return out, nil
+				return succeed(now, !cur.exists)
 			case notApplied:
 				lostBefore = err
 				e.s.logger.DebugContext(ctx, "ifmatch: write not applied, sending it again", "url", redact(p.url), "attempt", attempts)
@@ -412,6 +398,22 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 			have = false
 		}
 	}
+}
+
+// verify reads the document back after an acknowledged write with id
+// (Options.VerifyWrites) and reports whether the write is missing from a
+// version made after base, as a server that checks and writes without a
+// lock allows; it returns the version read.
+func (e *engine) verify(ctx context.Context, p plan, base snapshot, ids []string, id string) (snapshot, bool) {
+	if !e.s.verify || id == "" {
+		return snapshot{}, false
+	}
+	now, err := e.readStrong(ctx, p.url, p.shape)
+	if err != nil || !now.exists {
+		return snapshot{}, false
+	}
+	yes, decided := e.log.holds(base.log, now.log, ids, id)
+	return now, !yes && decided
 }
 
 // after is the version a successful write of next left: its body is what

@@ -203,8 +203,16 @@ func transient(err error) bool {
 // has made sure it is within hi), and otherwise a full-jitter wait within
 // [lo, hi].
 func transportBackoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
-	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-		if d, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+	if resp == nil {
+		return waitFor(lo, hi, attempt, 0, nil)
+	}
+	return waitFor(lo, hi, attempt, resp.StatusCode, resp.Header)
+}
+
+// waitFor is transportBackoff for an answer already read (status 0: none).
+func waitFor(lo, hi time.Duration, attempt, status int, h http.Header) time.Duration {
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		if d, ok := retryAfter(h.Get("Retry-After"), time.Now()); ok {
 			return min(d, hi)
 		}
 	}
