@@ -14,7 +14,9 @@ import (
 type Doc[T any] struct {
 	// Value is the document decoded as T (the zero value when absent).
 	Value T
-	// ETag is the entity tag exactly as the server sent it ("" if none).
+	// ETag is the document's version exactly as the server gave it: the
+	// ETag header, or for a DocumentClient with DocumentOptions.VersionField
+	// or VersionFunc the version read there ("" if none).
 	ETag string
 	// Exists is false when the server has no such document.
 	Exists bool
@@ -24,7 +26,8 @@ type Doc[T any] struct {
 	// HTTP dates have whole-second precision: the stored time may be up to
 	// a second later (see StateClient.List for "changed since").
 	LastModified time.Time
-	// Raw is the document's bytes as read. For a typed client it holds
+	// Raw is the document's bytes as read (for a Result: as written, with
+	// its version field and write log). For a typed client it holds
 	// members T does not declare; Save uses it so that they survive.
 	Raw []byte
 }
@@ -57,7 +60,9 @@ func (o Outcome) String() string {
 // Result is what a successful Update or Save leaves. Calls that fail return
 // the zero Result, which carries no meaning.
 type Result[T any] struct {
-	// Doc is the document as it now stands on the server. Its ETag is empty
+	// Doc is the document as written, at the version the write made (a
+	// server that sets fields of its own, such as a modification time, is
+	// not asked for them: read again to see them). Its ETag is empty
 	// when the server's answer carried none and a read-back found the
 	// document already changed by someone else. It can be the base of a
 	// later Save.
