@@ -747,3 +747,65 @@ func TestDocumentCreateOtherOrigin(t *testing.T) {
 	assert.Contains(t, err.Error(), "another origin")
 	assert.False(t, sawAuth.Load(), "nothing is sent to the other origin")
 }
+
+// TestDocumentWriteNeverFollowsRedirect: a PATCH or PUT answered by a
+// redirect wrote nothing, and nothing is sent where the redirect points.
+func TestDocumentWriteNeverFollowsRedirect(t *testing.T) {
+	for _, write := range []client.WriteMethod{client.WritePut, client.WriteMergePatch} {
+		for _, code := range []int{http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
+			t.Run(fmt.Sprint(write, code), func(t *testing.T) {
+				var elsewhere atomic.Int32
+				ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.URL.Path == "/elsewhere" {
+						elsewhere.Add(1)
+						w.WriteHeader(http.StatusNoContent)
+						return
+					}
+					if r.Method == http.MethodGet {
+						w.Header().Set("ETag", `"1"`)
+						w.Write([]byte(`{"views":1}`))
+						return
+					}
+					http.Redirect(w, r, "/elsewhere", code)
+				}))
+				t.Cleanup(ts.Close)
+				c, err := client.NewDocumentClient[article](&client.DocumentOptions{Options: *fast(nil), Write: write})
+				require.NoError(t, err)
+				_, err = c.Update(context.Background(), ts.URL+"/a", func(a article) (article, error) { a.Views++; return a, nil })
+				require.ErrorIs(t, err, client.ErrRedirect)
+				var he *client.HTTPError
+				require.ErrorAs(t, err, &he)
+				assert.Equal(t, code, he.StatusCode)
+				assert.Contains(t, he.Location, "/elsewhere")
+				assert.Zero(t, elsewhere.Load(), "the redirect is not followed")
+			})
+		}
+	}
+}
+
+// TestDocumentSharedClient: one client shared by many goroutines of one
+// process, all incrementing one document: none lost.
+func TestDocumentSharedClient(t *testing.T) {
+	srv := newDocServer(t, nil)
+	srv.Put("/c", []byte(`{"views":0}`))
+	c := newDocClient[article](t, srv, &client.DocumentOptions{Options: client.Options{MaxAttempts: 200}, Write: client.WriteMergePatch})
+	const goroutines, each = 8, 10
+	var wg sync.WaitGroup
+	errs := make(chan error, goroutines*each)
+	for range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				_, err := c.Update(context.Background(), srv.URL+"/c", func(a article) (article, error) { a.Views++; return a, nil })
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	assert.EqualValues(t, goroutines*each, storedJSONAt(t, srv, "/c", "")["views"])
+}
