@@ -71,3 +71,40 @@ func ExampleSHA1ETag() {
 	// Output:
 	// "025053693d40cee617c43cdc7718f2b1da59b94a"
 }
+
+func ExampleAgentProfileKey_Query() {
+	key := statedoc.LearnerPreferencesKey(statedoc.Agent{Mbox: "mailto:ada@example.com"})
+	q, err := key.Query()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(statedoc.AgentProfilePath + "?" + q.Encode())
+	fmt.Println(key)
+	// Output:
+	// agents/profile?agent=%7B%22objectType%22%3A%22Agent%22%2C%22mbox%22%3A%22mailto%3Aada%40example.com%22%7D&profileId=cmi5LearnerPreferences
+	// agent profile "cmi5LearnerPreferences" of mailto:ada@example.com
+}
+
+func ExampleParseLaunchData() {
+	d, err := statedoc.ParseLaunchData([]byte(`{
+		"contextTemplate": {"extensions": {"https://w3id.org/xapi/cmi5/context/extensions/sessionid": "s-1"}},
+		"launchMode": "Normal",
+		"moveOn": "CompletedAndPassed",
+		"masteryScore": 0.8
+	}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	session, _ := d.SessionID()
+	fmt.Println(d.LaunchMode, d.MoveOn, *d.MasteryScore, session)
+
+	_, err = statedoc.ParseLaunchData([]byte(`{"contextTemplate": {}, "launchMode": "normal", "moveOn": "Passed"}`))
+	fmt.Println(err)
+	fmt.Println(errors.Is(err, statedoc.ErrInvalidDocument))
+	// Output:
+	// Normal CompletedAndPassed 0.8 s-1
+	// statedoc: invalid LMS.LaunchData: launchMode: must be "Normal", "Browse" or "Review", not "normal"
+	// true
+}

@@ -84,11 +84,8 @@ type Context struct {
 // Registration is empty or a UUID. Errors are *ValidationError values that
 // match ErrInvalid.
 func (c Context) Validate() error {
-	if c.ActivityID == "" {
-		return invalid("activityId", "", "must not be empty")
-	}
-	if !isAbsoluteIRI(c.ActivityID) {
-		return invalid("activityId", c.ActivityID, "must be an absolute IRI (with a scheme)")
+	if err := validateActivityID(c.ActivityID); err != nil {
+		return err
 	}
 	if err := c.Agent.Validate(); err != nil {
 		return err
