@@ -33,6 +33,11 @@ type plan struct {
 	shape    *shape // how the requests look
 	// start is a version already in hand (Save's base). Nil: read first.
 	start *snapshot
+	// hint says that start is a version seen earlier (the lane's last
+	// write, the cache), not one the caller based its change on: it is not
+	// proof that the document existed, and a change that leaves it as it
+	// is must be checked against a fresh read.
+	hint bool
 	// step computes the document to write onto cur, the current version; a
 	// nil draft means there is nothing to write.
 	step func(cur snapshot) (*draft, error)
@@ -44,6 +49,12 @@ type plan struct {
 	// (Save) and an idempotent edit, false for an edit that another writer
 	// could have made identically.
 	settles bool
+	// sending, when not nil, is called just before each write is sent; when
+	// it reports false the draft is computed again on the same version.
+	sending func() bool
+	// lost and unsure, when not nil, are told that the write just sent
+	// was certainly not applied, or that its outcome is unknown.
+	lost, unsure func()
 }
 
 // draft is a document to write.
@@ -64,13 +75,15 @@ type written struct {
 // how to address a document only through plan.url, how its requests look
 // only through plan.shape, and nothing of what the document means.
 type engine struct {
-	tr  *transport
-	s   settings
-	log *writeLog // nil unless Options.WriteLog is set
+	tr    *transport
+	s     settings
+	log   *writeLog // nil unless Options.WriteLog is set
+	lanes lanes     // the pipeline of each document being written
+	cache *versions // nil unless Options.Cache is set
 }
 
 func newEngine(s settings, header http.Header) *engine {
-	e := &engine{tr: newTransport(s, header), s: s}
+	e := &engine{tr: newTransport(s, header), s: s, cache: newVersions(s.cacheSize, s.cacheTTL)}
 	if s.writeLog != "" {
 		e.log = &writeLog{ptr: s.writeLog, size: s.writeLogSize}
 	}
@@ -204,10 +217,17 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 	if err := e.guard(); err != nil {
 		return fail(err)
 	}
+	hinted := false // cur is p.start, a hint not yet confirmed by a read
 	if p.start != nil {
-		seen = p.start.exists
+		seen = p.start.exists && !p.hint
 		if !p.start.exists || sh.usable(p.start.etag) {
-			cur, have = *p.start, true
+			cur, have, hinted = *p.start, true, p.hint
+		}
+	}
+	doubt := false // a write of this call had an unknown outcome
+	lost := func() {
+		if p.lost != nil && !doubt {
+			p.lost()
 		}
 	}
 	// reread reads the current version after a lost write and applies the
@@ -224,7 +244,7 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 				return ErrDeleted
 			}
 		}
-		cur, have, status = snap, true, 0
+		cur, have, status, hinted = snap, true, 0, false
 		return nil
 	}
 	for {
@@ -263,6 +283,12 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 			next.body, _ = e.log.split(next.body)
 		}
 		if next == nil || (cur.exists && p.same(next.body, cur.body)) {
+			if hinted {
+				// Unchanged on a version seen earlier proves nothing about
+				// the document now: read it and compute again.
+				have = false
+				continue
+			}
 			return written{snapshot: cur, url: p.url, attempts: attempts, outcome: Unchanged}, nil
 		}
 		if !cur.exists && sh.write != WritePut && sh.onAbsent == FailAbsent {
@@ -291,6 +317,9 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 		if err := ctx.Err(); err != nil {
 			return fail(err) // nothing sent
 		}
+		if p.sending != nil && !p.sending() {
+			continue // a caller left: compute the draft again without it
+		}
 		attempts++
 		if attempts == 1 {
 			created = !cur.exists
@@ -315,6 +344,12 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 		}
 		wasResent := resent
 		resent = false
+		if a == unknown {
+			doubt = true
+			if p.unsure != nil {
+				p.unsure()
+			}
+		}
 		if id != "" {
 			sent = append(sent, id)
 		}
@@ -332,6 +367,9 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 				status = 0
 				return fail(err)
 			}
+			if !wasResent {
+				lost()
+			}
 			if wasResent && pending == nil && e.log == nil {
 				// (With a write log, a first attempt that lands late leaves
 				// its id, which the check at the top of the loop finds.)
@@ -346,7 +384,7 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 				// Acknowledged, yet not there: a server that checks and
 				// writes without a lock let another write replace it.
 				e.s.logger.DebugContext(ctx, "ifmatch: acknowledged write missing, writing again", "url", redact(p.url), "id", id)
-				cur, have, seen = now, true, true
+				cur, have, seen, hinted = now, true, true, false
 				if attempts >= e.s.maxAttempts {
 					return fail(ErrConflict)
 				}
@@ -361,7 +399,7 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 			case notApplied:
 				lostBefore = err
 				e.s.logger.DebugContext(ctx, "ifmatch: write not applied, sending it again", "url", redact(p.url), "attempt", attempts)
-				cur, have, resent = now, true, true
+				cur, have, resent, hinted = now, true, true, false
 				seen = seen || now.exists
 				if attempts >= e.s.maxAttempts {
 					return fail(wrap(ErrConflict, settled(err)))
@@ -370,6 +408,7 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 			}
 			return fail(serr)
 		case lostRace:
+			lost()
 			e.s.logger.DebugContext(ctx, "ifmatch: write lost, reading again", "url", redact(p.url), "status", resp.status, "attempt", attempts)
 			if resp.status == http.StatusNotFound {
 				// Gone only if a read agrees: a 404 from a proxy or a
@@ -533,6 +572,7 @@ func (e *engine) remove(ctx context.Context, u string, sh *shape, ifMatch string
 	if err := e.guard(); err != nil {
 		return err
 	}
+	e.cache.drop(u)
 	var header http.Header
 	kind := plainRequest
 	if ifMatch != "" {

@@ -127,6 +127,29 @@ type Options struct {
 	// matching ErrUnprotected: for callers who would rather fail than risk a
 	// lost update on a server that does not enforce preconditions.
 	Protection Protection
+
+	// Cache keeps the last version of each document the client read or
+	// wrote, so that Update and Save can write against it without reading
+	// first. The zero value keeps nothing.
+	Cache CacheOptions
+}
+
+// CacheOptions bounds the cache of last versions (Options.Cache). Turn it
+// on when one process owns the documents it writes (a backend that alone
+// writes a learner's state): an update then costs one request, the
+// conditional write, instead of a read and a write. When another writer
+// changed the document since, the write is answered 412 and the loop reads
+// the new version as it always does, so a stale entry costs one wasted
+// write, never a lost update. An edit that changes nothing on a cached
+// version is checked against a fresh read before the call reports
+// Unchanged.
+type CacheOptions struct {
+	// Size is the most documents kept, the least recently used dropped
+	// first. Zero or negative turns the cache off.
+	Size int
+	// TTL is how long a version is used after it was seen. Zero or
+	// negative means 30 seconds.
+	TTL time.Duration
 }
 
 // LRSOptions configures the clients of a Learning Record Store's resources
@@ -279,6 +302,8 @@ type settings struct {
 	writeLog         string
 	writeLogSize     int
 	verify           bool
+	cacheSize        int
+	cacheTTL         time.Duration
 }
 
 func resolve(o *Options) settings {
@@ -291,6 +316,7 @@ func resolve(o *Options) settings {
 			waitMax: o.TransportWaitMax, contentType: o.ContentType, logger: o.Logger,
 			protection: o.Protection, idempotentEdits: o.IdempotentEdits, writeLog: o.WriteLog,
 			writeLogSize: o.WriteLogSize, verify: o.VerifyWrites,
+			cacheSize: o.Cache.Size, cacheTTL: o.Cache.TTL,
 		}
 	}
 	if s.httpClient == nil {
@@ -325,6 +351,9 @@ func resolve(o *Options) settings {
 	}
 	if s.writeLogSize <= 0 {
 		s.writeLogSize = 16
+	}
+	if s.cacheTTL <= 0 {
+		s.cacheTTL = 30 * time.Second
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)

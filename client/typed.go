@@ -126,6 +126,11 @@ func (c *typed[T]) get(ctx context.Context, tg target) (Doc[T], error) {
 	if err != nil {
 		return Doc[T]{}, err
 	}
+	if snap.exists && c.shape.usable(snap.etag) {
+		c.eng.cache.put(tg.url, snap)
+	} else {
+		c.eng.cache.drop(tg.url)
+	}
 	return c.doc(snap)
 }
 
@@ -196,7 +201,7 @@ func (c *typed[T]) update(ctx context.Context, tg target, edit func(T) (T, error
 		}
 		return &draft{body: body, contentType: c.codec.contentType(cur)}, nil
 	}
-	w, err := c.eng.write(ctx, c.plan("update", tg, nil, step))
+	w, err := c.eng.submit(ctx, c.plan("update", tg, nil, step))
 	if err != nil {
 		return Result[T]{}, err
 	}
@@ -291,7 +296,7 @@ func (c *typed[T]) save(ctx context.Context, tg target, base Doc[T], ours T, m m
 	if !hasRaw {
 		start = nil // read the stored bytes first
 	}
-	w, err := c.eng.write(ctx, c.plan("save", tg, start, step))
+	w, err := c.eng.submit(ctx, c.plan("save", tg, start, step))
 	if err != nil {
 		return Result[T]{}, err
 	}
