@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ifmatch/ifmatch/client"
+	"github.com/ifmatch/ifmatch/client/etagtest"
 	"github.com/ifmatch/ifmatch/statedoc"
 	"github.com/ifmatch/ifmatch/statedoc/statedoctest"
 )
@@ -483,4 +484,117 @@ func TestPipelineInterleavings(t *testing.T) {
 				countMethod(srv, http.MethodPut), countStatus(srv, http.MethodPut, http.StatusPreconditionFailed))
 		})
 	}
+}
+
+// TestCacheSkipsTheRead: with the cache on, a client that alone writes a
+// document sends one request per update.
+func TestCacheSkipsTheRead(t *testing.T) {
+	srv := newServer(t, nil)
+	c := newClient[tally](t, srv, &client.Options{Cache: client.CacheOptions{Size: 10}})
+	for i := range 10 {
+		_, err := c.Update(context.Background(), key, addToken(fmt.Sprint(i)))
+		require.NoError(t, err)
+	}
+	assert.Equal(t, 10, storedTally(t, srv, key).Count)
+	assert.Equal(t, 1, countMethod(srv, http.MethodGet), "one read, before the first write")
+	assert.Equal(t, 10, countMethod(srv, http.MethodPut))
+
+	plain := newServer(t, nil)
+	uncached := newClient[tally](t, plain, nil)
+	for i := range 10 {
+		_, err := uncached.Update(context.Background(), key, addToken(fmt.Sprint(i)))
+		require.NoError(t, err)
+	}
+	assert.Equal(t, 10, countMethod(plain, http.MethodGet), "without the cache, each update reads first")
+}
+
+// TestCacheStaleVersionIsCorrected: a cached version that another writer
+// made stale costs one refused write and loses nothing.
+func TestCacheStaleVersionIsCorrected(t *testing.T) {
+	srv := newServer(t, nil)
+	c := newClient[tally](t, srv, &client.Options{Cache: client.CacheOptions{Size: 10}})
+	other := newClient[tally](t, srv, nil)
+	_, err := c.Update(context.Background(), key, addToken("mine 1"))
+	require.NoError(t, err)
+	_, err = other.Update(context.Background(), key, addToken("theirs"))
+	require.NoError(t, err)
+	res, err := c.Update(context.Background(), key, addToken("mine 2"))
+	require.NoError(t, err)
+	assert.Equal(t, 2, res.Attempts)
+	assert.Equal(t, []string{"mine 1", "theirs", "mine 2"}, storedTally(t, srv, key).Seen)
+	assert.Equal(t, 1, countStatus(srv, http.MethodPut, http.StatusPreconditionFailed))
+}
+
+// TestCacheNoChangeIsCheckedAgainstTheServer: an edit that changes nothing
+// on a cached version is not reported Unchanged until a read confirms it:
+// another writer may have changed what the edit sets.
+func TestCacheNoChangeIsCheckedAgainstTheServer(t *testing.T) {
+	srv := newServer(t, nil)
+	c := newClient[progress](t, srv, &client.Options{Cache: client.CacheOptions{Size: 10}})
+	other := newClient[progress](t, srv, nil)
+	setPage := func(n int) func(progress) (progress, error) {
+		return func(p progress) (progress, error) { p.Page = n; return p, nil }
+	}
+	_, err := c.Update(context.Background(), key, setPage(1))
+	require.NoError(t, err)
+	_, err = other.Update(context.Background(), key, setPage(2))
+	require.NoError(t, err)
+	res, err := c.Update(context.Background(), key, setPage(1))
+	require.NoError(t, err)
+	assert.Equal(t, client.Updated, res.Outcome)
+	assert.JSONEq(t, `{"page":1}`, storedJSON(t, srv))
+
+	res, err = c.Update(context.Background(), key, setPage(1))
+	require.NoError(t, err)
+	assert.Equal(t, client.Unchanged, res.Outcome, "confirmed by a read")
+}
+
+// TestCacheForgetsDeletedDocuments: a Delete through the client drops its
+// cached version, so the next update creates the document.
+func TestCacheForgetsDeletedDocuments(t *testing.T) {
+	srv := newServer(t, nil)
+	c := newClient[tally](t, srv, &client.Options{Cache: client.CacheOptions{Size: 10}})
+	res, err := c.Update(context.Background(), key, addToken("a"))
+	require.NoError(t, err)
+	require.NoError(t, c.Delete(context.Background(), key, res.ETag))
+	res, err = c.Update(context.Background(), key, addToken("b"))
+	require.NoError(t, err)
+	assert.Equal(t, client.Created, res.Outcome)
+	assert.Equal(t, 1, res.Attempts, "no write against the deleted version")
+	assert.Equal(t, []string{"b"}, storedTally(t, srv, key).Seen)
+}
+
+// TestDocumentClientCoalesces: the document client's writes go through the
+// same pipeline.
+func TestDocumentClientCoalesces(t *testing.T) {
+	srv := newDocServer(t, &etagtest.Options{Faults: etagtest.FaultPlan{Rules: []etagtest.Fault{
+		{Kind: etagtest.Latency, Methods: []string{http.MethodGet, http.MethodPut}, Delay: time.Millisecond},
+	}}})
+	c := newDocClient[article](t, srv, nil)
+	u := srv.URL + "/articles/1"
+	const n = 50
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = c.Update(context.Background(), u, func(a article) (article, error) { a.Views++; return a, nil })
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	d, err := c.Get(context.Background(), u)
+	require.NoError(t, err)
+	assert.Equal(t, n, d.Value.Views)
+	puts := 0
+	for _, e := range srv.Log() {
+		if e.Method == http.MethodPut {
+			puts++
+			assert.NotEqual(t, http.StatusPreconditionFailed, e.Status)
+		}
+	}
+	assert.LessOrEqual(t, puts, 5)
 }
