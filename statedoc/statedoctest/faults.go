@@ -6,7 +6,6 @@ import (
 	"net/url"
 
 	"github.com/ifmatch/ifmatch/internal/fault"
-	"github.com/ifmatch/ifmatch/internal/redact"
 )
 
 // Fault is one rule of fault injection: which requests (Methods, Count,
@@ -101,21 +100,28 @@ func (s *Server) ResetFaults() { s.faults.Reset() }
 // recordSkipped logs a request that a fault answered or dropped before
 // the server took it in. It reads the request body, as the server would.
 func (s *Server) recordSkipped(r *http.Request, in *fault.Injection) {
-	q, _ := url.ParseQuery(r.URL.RawQuery)
-	ex := Exchange{
-		Method:        r.Method,
-		Path:          r.URL.Path,
-		StateID:       q.Get("stateId"),
-		Query:         q,
-		RequestHeader: redact.Header(r.Header),
-		Fault:         in.Kind(),
+	q, qerr := url.ParseQuery(r.URL.RawQuery)
+	req := &inbound{method: r.Method, path: r.URL.Path, header: r.Header, query: q, qerr: qerr}
+	alternate := s.alternateCandidate(r.Method, q)
+	if alternate {
+		// Log the request the form carries, or nothing of the form: it
+		// may hold credentials.
+		_ = s.readAlternate(req, r.Body)
 	}
+	ex := newExchange(req)
+	ex.Fault = in.Kind()
 	s.mu.Lock()
 	s.seq++
 	ex.Arrival = s.seq
 	s.mu.Unlock()
-	ex.RequestBody, _ = io.ReadAll(io.LimitReader(r.Body, s.max+1))
+	if !alternate {
+		req.body, _ = io.ReadAll(io.LimitReader(r.Body, s.max+1))
+	}
+	ex.RequestBody = req.body
 	ex.Status, ex.ResponseHeader, ex.ResponseBody = in.Answer(0, nil, nil)
+	if ex.Status != 0 {
+		s.setCORS(r.Header, ex.ResponseHeader)
+	}
 	s.record(ex)
 }
 

@@ -19,65 +19,82 @@ import (
 	"github.com/ifmatch/ifmatch/statedoc"
 )
 
-// params holds a validated State Resource query.
+// params holds a validated query of a document resource.
 type params struct {
+	res      resource
 	scope    scope
 	hasReg   bool // the request gave a registration
-	stateID  string
-	hasState bool
+	id       string
+	hasID    bool // the request named one document
 	since    time.Time
 	hasSince bool
 }
 
-// paramsByMethod lists the parameters each method takes.
-var paramsByMethod = map[string][]string{
-	http.MethodGet:    {"activityId", "agent", "registration", "stateId", "since"},
-	http.MethodHead:   {"activityId", "agent", "registration", "stateId", "since"},
-	http.MethodPut:    {"activityId", "agent", "registration", "stateId"},
-	http.MethodPost:   {"activityId", "agent", "registration", "stateId"},
-	http.MethodDelete: {"activityId", "agent", "registration", "stateId"},
+// inbound is the request the server handles: the one it received or, in
+// the alternate request syntax, the one that request's form carries.
+type inbound struct {
+	method    string
+	path      string
+	header    http.Header
+	query     url.Values
+	qerr      error  // from parsing the query string
+	body      []byte // the content, read in full up to the size limit
+	bodyErr   error  // from reading the body
+	tooLarge  bool   // the content is over the size limit
+	alternate bool   // it came in the alternate request syntax
 }
 
-// handle answers a request that no script answered. The request body has
-// already been read into ex.RequestBody; bodyErr reports a failed read and
-// tooLarge a body over the size limit. When the store decides the request,
-// handle numbers the decision in ex.StoreOrder.
-func (s *Server) handle(r *http.Request, q url.Values, qerr error, ex *Exchange, bodyErr error, tooLarge bool) *response {
-	if r.URL.Path != basePath+StatePath {
-		return serverkit.TextResponse(http.StatusNotFound, "no resource at %s; the State Resource is %s", r.URL.Path, basePath+StatePath)
+// authorized reports whether h carries the server's Basic credentials,
+// or whether the server needs none.
+func (s *Server) authorized(h http.Header) bool {
+	if s.user == "" {
+		return true
 	}
-	allowed, ok := paramsByMethod[r.Method]
+	u, p, ok := (&http.Request{Header: h}).BasicAuth()
+	return ok && subtle.ConstantTimeCompare([]byte(u), []byte(s.user)) == 1 && subtle.ConstantTimeCompare([]byte(p), []byte(s.pass)) == 1
+}
+
+// handle answers a request that no script answered. When the store
+// decides the request, handle numbers the decision in ex.StoreOrder.
+func (s *Server) handle(in *inbound, ex *Exchange) *response {
+	if in.path == basePath+AboutPath {
+		return s.about(in)
+	}
+	res, ok := resourceAt(in.path)
 	if !ok {
-		resp := serverkit.TextResponse(http.StatusMethodNotAllowed, "method %s is not allowed on the State Resource", r.Method)
+		return serverkit.TextResponse(http.StatusNotFound, "no resource at %s; this LRS serves %s, %s, %s and %s", in.path,
+			basePath+StatePath, basePath+ActivityProfilePath, basePath+AgentProfilePath, basePath+AboutPath)
+	}
+	sp := resources[res]
+	allowed, ok := sp.params(in.method)
+	if !ok {
+		resp := serverkit.TextResponse(http.StatusMethodNotAllowed, "method %s is not allowed on %s", in.method, sp.name)
 		resp.Header.Set("Allow", "GET, HEAD, PUT, POST, DELETE")
 		return resp
 	}
-	if s.user != "" {
-		u, p, ok := r.BasicAuth()
-		if !ok || subtle.ConstantTimeCompare([]byte(u), []byte(s.user)) != 1 || subtle.ConstantTimeCompare([]byte(p), []byte(s.pass)) != 1 {
-			resp := serverkit.TextResponse(http.StatusUnauthorized, "authentication required")
-			resp.Header.Set("WWW-Authenticate", `Basic realm="xAPI"`)
-			return resp
-		}
+	if !s.authorized(in.header) {
+		resp := serverkit.TextResponse(http.StatusUnauthorized, "authentication required")
+		resp.Header.Set("WWW-Authenticate", `Basic realm="xAPI"`)
+		return resp
 	}
-	switch v := r.Header.Values(statedoc.HeaderVersion); {
+	switch v := in.header.Values(statedoc.HeaderVersion); {
 	case len(v) == 0:
 		return serverkit.TextResponse(http.StatusBadRequest, "missing %s header", statedoc.HeaderVersion)
 	case len(v) > 1 || !statedoc.Accepts(s.version, v[0]):
 		return serverkit.TextResponse(http.StatusBadRequest, "unsupported %s %q: this LRS speaks %s", statedoc.HeaderVersion, strings.Join(v, ", "), s.version)
 	}
-	if qerr != nil {
-		return serverkit.TextResponse(http.StatusBadRequest, "malformed query string: %v", qerr)
+	if in.qerr != nil {
+		return serverkit.TextResponse(http.StatusBadRequest, "malformed query string: %v", in.qerr)
 	}
-	p, resp := s.parseParams(r.Method, q, allowed)
+	p, resp := s.parseParams(res, in.method, in.query, allowed)
 	if resp != nil {
 		return resp
 	}
-	if bodyErr != nil {
-		return serverkit.TextResponse(http.StatusBadRequest, "cannot read the request body: %v", bodyErr)
+	if in.bodyErr != nil {
+		return serverkit.TextResponse(http.StatusBadRequest, "cannot read the request body: %v", in.bodyErr)
 	}
 
-	if (r.Method == http.MethodPut || r.Method == http.MethodPost) && tooLarge {
+	if (in.method == http.MethodPut || in.method == http.MethodPost) && in.tooLarge {
 		return serverkit.TextResponse(http.StatusRequestEntityTooLarge, "document larger than the %d-byte limit", s.max)
 	}
 
@@ -86,22 +103,22 @@ func (s *Server) handle(r *http.Request, q url.Values, qerr error, ex *Exchange,
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var apply write
-	switch r.Method {
+	switch in.method {
 	case http.MethodGet, http.MethodHead:
-		if p.hasState {
-			resp = s.getOne(r.Method, r.Header, p)
+		if p.hasID {
+			resp = s.getOne(in.method, in.header, p)
 		} else {
-			resp = s.list(r.Method, r.Header, p)
+			resp = s.list(in.method, in.header, p)
 		}
 	case http.MethodPut:
-		resp, apply = s.put(r.Header, p, ex.RequestBody)
+		resp, apply = s.put(in.header, p, in.body)
 	case http.MethodPost:
-		resp, apply = s.post(r.Header, p, ex.RequestBody)
+		resp, apply = s.post(in.header, p, in.body)
 	default: // DELETE
-		if p.hasState {
-			resp, apply = s.deleteOne(r.Header, p)
+		if p.hasID {
+			resp, apply = s.deleteOne(in.header, p)
 		} else {
-			resp, apply = s.deleteAll(r.Header, p)
+			resp, apply = s.deleteAll(in.header, p)
 		}
 	}
 	if apply != nil {
@@ -113,9 +130,36 @@ func (s *Server) handle(r *http.Request, q url.Values, qerr error, ex *Exchange,
 	return resp
 }
 
-// parseParams validates the query of a request with the given method.
-func (s *Server) parseParams(method string, q url.Values, allowed []string) (params, *response) {
-	var p params
+// about answers the About Resource: the versions the server speaks, to
+// GET and HEAD, without authentication and whatever the version header
+// (xAPI 1.0.3 §2.8; 2.0 §4.1.6.7).
+func (s *Server) about(in *inbound) *response {
+	if in.method != http.MethodGet && in.method != http.MethodHead {
+		resp := serverkit.TextResponse(http.StatusMethodNotAllowed, "method %s is not allowed on the About Resource", in.method)
+		resp.Header.Set("Allow", "GET, HEAD")
+		return resp
+	}
+	if in.qerr != nil {
+		return serverkit.TextResponse(http.StatusBadRequest, "malformed query string: %v", in.qerr)
+	}
+	for name := range in.query {
+		return serverkit.TextResponse(http.StatusBadRequest, "unknown parameter %q: the About Resource takes none", name)
+	}
+	body, _ := json.Marshal(struct {
+		Version []string `json:"version"`
+	}{s.aboutVersions}) // a []string always encodes
+	resp := serverkit.NewResponse(http.StatusOK)
+	resp.Header.Set("Content-Type", "application/json")
+	resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	resp.Body = body
+	return resp
+}
+
+// parseParams validates the query of a request with the given method to
+// resource res, which takes the allowed parameters.
+func (s *Server) parseParams(res resource, method string, q url.Values, allowed []string) (params, *response) {
+	sp := resources[res]
+	p := params{res: res}
 	for name, values := range q {
 		known := false
 		for _, a := range allowed {
@@ -128,42 +172,53 @@ func (s *Server) parseParams(method string, q url.Values, allowed []string) (par
 		case name == "since":
 			return p, serverkit.TextResponse(http.StatusBadRequest, "parameter since is not allowed on %s", method)
 		default:
-			return p, serverkit.TextResponse(http.StatusBadRequest, "unknown parameter %q (parameter names are case-sensitive: activityId, agent, registration, stateId, since)", name)
+			all, _ := sp.params(http.MethodGet)
+			return p, serverkit.TextResponse(http.StatusBadRequest, "unknown parameter %q (parameter names are case-sensitive: %s)", name, strings.Join(all, ", "))
 		}
 	}
-	activity, agentJSON := q.Get("activityId"), q.Get("agent")
-	if _, ok := q["activityId"]; !ok {
-		return p, serverkit.TextResponse(http.StatusBadRequest, "missing required parameter activityId")
+	for _, name := range []string{"activityId", "agent"} {
+		if _, ok := q[name]; !ok && (name == "activityId" && sp.activity || name == "agent" && sp.agent) {
+			return p, serverkit.TextResponse(http.StatusBadRequest, "missing required parameter %s", name)
+		}
 	}
-	if _, ok := q["agent"]; !ok {
-		return p, serverkit.TextResponse(http.StatusBadRequest, "missing required parameter agent")
+	var agent statedoc.Agent
+	if sp.agent {
+		var err error
+		if agent, err = statedoc.ParseAgent(q.Get("agent")); err != nil {
+			return p, serverkit.TextResponse(http.StatusBadRequest, "%v", err)
+		}
 	}
-	agent, err := statedoc.ParseAgent(agentJSON)
-	if err != nil {
-		return p, serverkit.TextResponse(http.StatusBadRequest, "%v", err)
-	}
-	c := statedoc.Context{ActivityID: activity, Agent: agent, Registration: q.Get("registration")}
-	if _, p.hasReg = q["registration"]; p.hasReg && c.Registration == "" {
+	registration := q.Get("registration")
+	if _, p.hasReg = q["registration"]; p.hasReg && registration == "" {
 		return p, serverkit.TextResponse(http.StatusBadRequest, "%v", &statedoc.ValidationError{Field: "registration", Reason: "must be a UUID"})
 	}
-	if err := c.Validate(); err != nil {
-		return p, serverkit.TextResponse(http.StatusBadRequest, "%v", err)
+	if sp.activity {
+		if err := (statedoc.ActivityProfileList{ActivityID: q.Get("activityId")}).Validate(); err != nil {
+			return p, serverkit.TextResponse(http.StatusBadRequest, "%v", err)
+		}
 	}
-	if p.scope, err = scopeOf(c.ActivityID, c.Agent, c.Registration); err != nil {
-		return p, serverkit.TextResponse(http.StatusBadRequest, "%v", err)
+	if registration != "" && !statedoc.IsUUID(registration) {
+		return p, serverkit.TextResponse(http.StatusBadRequest, "%v", &statedoc.ValidationError{Field: "registration", Value: registration, Reason: "must be a UUID"})
 	}
-	_, p.hasState = q["stateId"]
-	p.stateID = q.Get("stateId")
-	if p.hasState && p.stateID == "" {
-		return p, serverkit.TextResponse(http.StatusBadRequest, "parameter stateId must not be empty")
+	p.scope = scope{activity: q.Get("activityId"), registration: strings.ToLower(registration)}
+	if sp.agent {
+		var err error
+		if p.scope.agent, err = agent.QueryValue(); err != nil {
+			return p, serverkit.TextResponse(http.StatusBadRequest, "%v", err)
+		}
 	}
-	if !p.hasState && (method == http.MethodPut || method == http.MethodPost) {
-		return p, serverkit.TextResponse(http.StatusBadRequest, "missing required parameter stateId")
+	_, p.hasID = q[sp.idParam]
+	p.id = q.Get(sp.idParam)
+	if p.hasID && p.id == "" {
+		return p, serverkit.TextResponse(http.StatusBadRequest, "parameter %s must not be empty", sp.idParam)
+	}
+	if !p.hasID && (method == http.MethodPut || method == http.MethodPost || method == http.MethodDelete && !sp.registration) {
+		return p, serverkit.TextResponse(http.StatusBadRequest, "missing required parameter %s", sp.idParam)
 	}
 	if _, ok := q["since"]; ok {
-		if p.hasState {
+		if p.hasID {
 			if s.version == statedoc.Version200 {
-				return p, serverkit.TextResponse(http.StatusBadRequest, "parameter since is not allowed together with stateId")
+				return p, serverkit.TextResponse(http.StatusBadRequest, "parameter since is not allowed together with %s", sp.idParam)
 			}
 			// 1.0.3 defines since for the list of ids only; a single
 			// document ignores it.
@@ -203,15 +258,16 @@ func parseTimestamp(v string) (time.Time, bool) {
 }
 
 func (p params) key() docKey {
-	return docKey{p.scope.activity, p.scope.agent, p.scope.registration, p.stateID}
+	return docKey{p.res, p.scope.activity, p.scope.agent, p.scope.registration, p.id}
 }
 
-// covers reports whether the context-wide request p (list or delete all)
-// reaches the document stored under k: the same activity and agent and,
-// when p gives a registration, the same registration. Without one it
-// reaches every registration's documents (xAPI 1.0.3 §2.3).
+// covers reports whether the request p for many documents (list or
+// delete all) reaches the document stored under k: the same resource,
+// activity and agent and, when p gives a registration, the same
+// registration. Without one it reaches every registration's documents
+// (xAPI 1.0.3 §2.3).
 func (p params) covers(k docKey) bool {
-	return k.activity == p.scope.activity && k.agent == p.scope.agent &&
+	return k.res == p.res && k.activity == p.scope.activity && k.agent == p.scope.agent &&
 		(!p.hasReg || k.registration == p.scope.registration)
 }
 
@@ -220,7 +276,7 @@ func (p params) covers(k docKey) bool {
 func (s *Server) getOne(method string, h http.Header, p params) *response {
 	d, ok := s.docs[p.key()]
 	if !ok {
-		return serverkit.TextResponse(http.StatusNotFound, "no state document %q in this context", p.stateID)
+		return serverkit.TextResponse(http.StatusNotFound, "no %s %q in this context", resources[p.res].noun, p.id)
 	}
 	v := documentValidators(d)
 	if resp := evaluatePreconditions(method, h, v); resp != nil {
@@ -262,7 +318,7 @@ func (s *Server) listing(p params) ([]string, validators) {
 		if !p.covers(k) || p.hasSince && !d.Updated.After(p.since) {
 			continue
 		}
-		entries = append(entries, [3]string{k.registration, k.stateID, d.ETag})
+		entries = append(entries, [3]string{k.registration, k.id, d.ETag})
 		if d.Updated.After(newest) {
 			newest = d.Updated
 		}
@@ -321,6 +377,14 @@ func (s *Server) writePreconditions(method string, h http.Header, v validators) 
 	return evaluatePreconditions(method, h, v)
 }
 
+// conflictsWithout reports whether a PUT onto an existing document of res
+// without If-Match or If-None-Match answers 409: always on the profile
+// resources (xAPI 1.0.3 §3.1; 2.0 §4.1.4), and on the State Resource only
+// in 2.0.0 mode (1.0.3 §3.1 lets State be written without them).
+func (s *Server) conflictsWithout(res resource) bool {
+	return res != stateResource || s.version == statedoc.Version200
+}
+
 func (s *Server) put(h http.Header, p params, body []byte) (*response, write) {
 	k := p.key()
 	d := s.docs[k]
@@ -328,8 +392,8 @@ func (s *Server) put(h http.Header, p params, body []byte) (*response, write) {
 	// first (RFC 9110 §13.2.1); If-Unmodified-Since alone does not make
 	// the PUT conditional in xAPI's sense. A server that ignores the
 	// fields cannot tell whether they were sent.
-	if d != nil && s.version == statedoc.Version200 && s.mode != Ignore && len(h.Values("If-Match")) == 0 && len(h.Values("If-None-Match")) == 0 {
-		return serverkit.TextResponse(http.StatusConflict, "state document %q exists: a PUT that replaces it needs If-Match (or If-None-Match); read it and retry with its ETag", p.stateID), nil
+	if d != nil && s.conflictsWithout(p.res) && s.mode != Ignore && len(h.Values("If-Match")) == 0 && len(h.Values("If-None-Match")) == 0 {
+		return serverkit.TextResponse(http.StatusConflict, "%s %q exists: a PUT that replaces it needs If-Match (or If-None-Match); read it and retry with its ETag", resources[p.res].noun, p.id), nil
 	}
 	if resp := s.writePreconditions(http.MethodPut, h, documentValidators(d)); resp != nil {
 		return resp, nil

@@ -91,6 +91,16 @@ type Options struct {
 	// pauses, forced 412s and rewritten ETags (see Faults in the package
 	// documentation). AddFault adds more. The zero value injects none.
 	Faults FaultPlan
+	// AboutVersions is the "version" list GET /about answers. Nil means
+	// the version the server speaks: ["1.0.3"] or ["2.0.0"]. A non-nil
+	// list, even an empty one, is answered as given, so that a test can
+	// present an LRS that claims other versions, or none, without
+	// changing what the server speaks.
+	AboutVersions []string
+	// CORS, when it allows some origins, lets browser scripts of those
+	// origins call the server: see CORS. The zero value sends no CORS
+	// header, and an OPTIONS request answers 405.
+	CORS CORS
 }
 
 // Preconditions selects how a Server treats the preconditions (If-Match,
@@ -168,7 +178,8 @@ func (d *Document) clone() Document {
 	return c
 }
 
-// Script gives the next request(s) matching Method and StateID special
+// Script gives the next request(s) matching Method, Path and the document
+// id (StateID or ProfileID) special
 // treatment. Scripts form a FIFO queue; each request takes the first
 // script that matches it when it arrives, in arrival order.
 //
@@ -178,9 +189,16 @@ func (d *Document) clone() Document {
 type Script struct {
 	// Method is the HTTP method to match; "" matches any.
 	Method string
-	// StateID is the stateId parameter to match; "" matches any request,
-	// with or without one.
+	// Path is the resource to match, below URL: StatePath (the default
+	// when empty), ActivityProfilePath or AgentProfilePath. Other paths
+	// never consume a script.
+	Path string
+	// StateID is the stateId parameter to match on the State Resource;
+	// "" matches any request, with or without one.
 	StateID string
+	// ProfileID is the profileId parameter to match on a profile
+	// resource; "" matches any request, with or without one.
+	ProfileID string
 	// Times is how many matching requests the script applies to; 0 (or
 	// less) means 1.
 	Times int
@@ -213,6 +231,18 @@ type Exchange struct {
 	Path string
 	// StateID is the stateId parameter, "" when absent.
 	StateID string
+	// ProfileID is the profileId parameter of a profile resource request,
+	// "" when absent.
+	ProfileID string
+	// Alternate reports that the request came in the alternate request
+	// syntax of xAPI 1.0.3 §1.3: a POST whose query named the method and
+	// whose form carried the rest. Method, StateID, ProfileID, Query,
+	// RequestHeader and RequestBody are then those of the request it
+	// carried — its method, its parameters, the header as the form
+	// completed it (credentials redacted) and its content — once the form
+	// is understood; the form itself is not kept, since it may hold
+	// credentials.
+	Alternate bool
 	// Query is the parsed query string.
 	Query url.Values
 	// RequestHeader is a copy of the request header; the credentials of
@@ -286,6 +316,9 @@ func (e Exchange) String() string {
 	if e.StateID != "" {
 		s += " " + e.StateID
 	}
+	if e.ProfileID != "" {
+		s += " " + e.ProfileID
+	}
 	s += " " + strconv.Itoa(e.Status)
 	if e.Fault != NoFault {
 		s += " [" + e.Fault.String() + "]"
@@ -315,6 +348,9 @@ type Server struct {
 	mode    Preconditions
 	window  time.Duration // CheckThenWrite's pause; 0 for none
 	faults  *fault.Injector
+	cors    CORS
+
+	aboutVersions []string // the version list of GET /about
 
 	mu       sync.Mutex
 	docs     map[docKey]*Document
@@ -326,10 +362,13 @@ type Server struct {
 	log      []Exchange  // in arrival order
 }
 
-// docKey identifies a document: the activity, the canonical agent, the
-// normalised registration ("" for none) and the stateId.
+// docKey identifies a document: its resource, the activity ("" for an
+// agent profile), the canonical agent ("" for an activity profile), the
+// normalised registration ("" for none, and for profiles) and the stateId
+// or profileId.
 type docKey struct {
-	activity, agent, registration, stateID string
+	res                               resource
+	activity, agent, registration, id string
 }
 
 // removal records a deleted document: when it was deleted and when it had
@@ -410,7 +449,12 @@ func NewUnstartedServer(opts *Options) *Server {
 		panic("statedoctest: Faults: " + err.Error())
 	}
 	s.faults = inj
-	s.handler = s.faults.WrapSkipped(http.HandlerFunc(s.serveHTTP), s.recordSkipped)
+	s.cors = CORS{AllowedOrigins: slices.Clone(o.CORS.AllowedOrigins)}
+	s.aboutVersions = []string{s.version}
+	if o.AboutVersions != nil {
+		s.aboutVersions = slices.Clone(o.AboutVersions)
+	}
+	s.handler = s.withCORS(s.faults.WrapSkipped(http.HandlerFunc(s.serveHTTP), s.recordSkipped))
 	return s
 }
 
@@ -464,6 +508,20 @@ func (s *Server) Preconditions() Preconditions { return s.mode }
 // StateURL returns the State Resource's URL, URL + "/activities/state".
 func (s *Server) StateURL() string { return s.URL + StatePath }
 
+// ActivityProfileURL returns the Activity Profile Resource's URL,
+// URL + "/activities/profile".
+func (s *Server) ActivityProfileURL() string { return s.URL + ActivityProfilePath }
+
+// AgentProfileURL returns the Agent Profile Resource's URL,
+// URL + "/agents/profile".
+func (s *Server) AgentProfileURL() string { return s.URL + AgentProfilePath }
+
+// AboutURL returns the About Resource's URL, URL + "/about".
+func (s *Server) AboutURL() string { return s.URL + AboutPath }
+
+// AboutVersions returns the "version" list GET /about answers.
+func (s *Server) AboutVersions() []string { return slices.Clone(s.aboutVersions) }
+
 // Script queues sc. A request consumes one use of the first queued script
 // whose Method and StateID match it.
 func (s *Server) Script(sc Script) {
@@ -503,7 +561,7 @@ func keyOf(key statedoc.Key) (docKey, bool) {
 	if err != nil {
 		return docKey{}, false
 	}
-	return docKey{sc.activity, sc.agent, sc.registration, key.StateID}, true
+	return docKey{stateResource, sc.activity, sc.agent, sc.registration, key.StateID}, true
 }
 
 // scopeOf returns the canonical scope: the agent as Agent.QueryValue
@@ -525,17 +583,18 @@ func (s *Server) SetDocument(key statedoc.Key, contentType string, body []byte) 
 	if !ok {
 		return ""
 	}
+	return s.setDoc(k, contentType, body)
+}
+
+// setDoc stores a document directly and returns its ETag.
+func (s *Server) setDoc(k docKey, contentType string, body []byte) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.store(k, contentType, bytes.Clone(body))
 }
 
-// Document returns a copy of the document key addresses, if it exists.
-func (s *Server) Document(key statedoc.Key) (Document, bool) {
-	k, ok := keyOf(key)
-	if !ok {
-		return Document{}, false
-	}
+// doc returns a copy of the stored document k.
+func (s *Server) doc(k docKey) (Document, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	d, ok := s.docs[k]
@@ -545,16 +604,107 @@ func (s *Server) Document(key statedoc.Key) (Document, bool) {
 	return d.clone(), true
 }
 
-// DeleteDocument removes the document key addresses, if it exists.
-func (s *Server) DeleteDocument(key statedoc.Key) {
-	k, ok := keyOf(key)
-	if !ok {
-		return
-	}
+// deleteDoc removes the stored document k, if it exists.
+func (s *Server) deleteDoc(k docKey) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.docs[k]; ok {
 		s.remove(k, s.now())
+	}
+}
+
+// activityProfileKeyOf returns the document identity of key, or false if
+// key is invalid.
+func activityProfileKeyOf(key statedoc.ActivityProfileKey) (docKey, bool) {
+	if key.Validate() != nil {
+		return docKey{}, false
+	}
+	return docKey{res: activityProfileResource, activity: key.ActivityID, id: key.ProfileID}, true
+}
+
+// agentProfileKeyOf returns the document identity of key, or false if key
+// is invalid.
+func agentProfileKeyOf(key statedoc.AgentProfileKey) (docKey, bool) {
+	agent, err := key.Agent.QueryValue()
+	if err != nil || key.Validate() != nil {
+		return docKey{}, false
+	}
+	return docKey{res: agentProfileResource, agent: agent, id: key.ProfileID}, true
+}
+
+// SetActivityProfile stores an activity profile document directly, as
+// another client's write would, with a new ETag and Updated set to the
+// server's clock, and returns the ETag. It stores nothing and returns ""
+// if key is invalid.
+func (s *Server) SetActivityProfile(key statedoc.ActivityProfileKey, contentType string, body []byte) (etag string) {
+	k, ok := activityProfileKeyOf(key)
+	if !ok {
+		return ""
+	}
+	return s.setDoc(k, contentType, body)
+}
+
+// ActivityProfile returns a copy of the activity profile document key
+// addresses, if it exists.
+func (s *Server) ActivityProfile(key statedoc.ActivityProfileKey) (Document, bool) {
+	k, ok := activityProfileKeyOf(key)
+	if !ok {
+		return Document{}, false
+	}
+	return s.doc(k)
+}
+
+// DeleteActivityProfile removes the activity profile document key
+// addresses, if it exists.
+func (s *Server) DeleteActivityProfile(key statedoc.ActivityProfileKey) {
+	if k, ok := activityProfileKeyOf(key); ok {
+		s.deleteDoc(k)
+	}
+}
+
+// SetAgentProfile stores an agent profile document directly, as another
+// client's write would, with a new ETag and Updated set to the server's
+// clock, and returns the ETag. It stores nothing and returns "" if key is
+// invalid.
+func (s *Server) SetAgentProfile(key statedoc.AgentProfileKey, contentType string, body []byte) (etag string) {
+	k, ok := agentProfileKeyOf(key)
+	if !ok {
+		return ""
+	}
+	return s.setDoc(k, contentType, body)
+}
+
+// AgentProfile returns a copy of the agent profile document key
+// addresses, if it exists.
+func (s *Server) AgentProfile(key statedoc.AgentProfileKey) (Document, bool) {
+	k, ok := agentProfileKeyOf(key)
+	if !ok {
+		return Document{}, false
+	}
+	return s.doc(k)
+}
+
+// DeleteAgentProfile removes the agent profile document key addresses, if
+// it exists.
+func (s *Server) DeleteAgentProfile(key statedoc.AgentProfileKey) {
+	if k, ok := agentProfileKeyOf(key); ok {
+		s.deleteDoc(k)
+	}
+}
+
+// Document returns a copy of the document key addresses, if it exists.
+func (s *Server) Document(key statedoc.Key) (Document, bool) {
+	k, ok := keyOf(key)
+	if !ok {
+		return Document{}, false
+	}
+	return s.doc(k)
+}
+
+// DeleteDocument removes the document key addresses, if it exists.
+func (s *Server) DeleteDocument(key statedoc.Key) {
+	if k, ok := keyOf(key); ok {
+		s.deleteDoc(k)
 	}
 }
 
@@ -641,9 +791,24 @@ func (s *Server) record(ex Exchange) {
 
 // findScript returns the index of the first script matching the request,
 // or -1; s.mu must be held.
-func (s *Server) findScript(method, stateID string) int {
+func (s *Server) findScript(method, path, id string) int {
+	res, ok := resourceAt(path)
+	if !ok {
+		return -1
+	}
 	for i, sc := range s.scripts {
-		if (sc.Method == "" || sc.Method == method) && (sc.StateID == "" || sc.StateID == stateID) {
+		scriptPath := sc.Path
+		if scriptPath == "" {
+			scriptPath = StatePath
+		}
+		if basePath+scriptPath != path || sc.Method != "" && sc.Method != method {
+			continue
+		}
+		want := sc.StateID
+		if res != stateResource {
+			want = sc.ProfileID
+		}
+		if want == "" || want == id {
 			return i
 		}
 	}
@@ -693,17 +858,14 @@ type response = serverkit.Response
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	q, qerr := url.ParseQuery(r.URL.RawQuery)
-	stateID := ""
-	if v := q["stateId"]; len(v) > 0 {
-		stateID = v[0]
+	in := &inbound{method: r.Method, path: r.URL.Path, header: r.Header, query: q, qerr: qerr}
+	// The alternate request syntax carries the real request in the form:
+	// read it first, so that scripts match the request it carries.
+	var refused *response
+	if s.alternateCandidate(r.Method, q) {
+		refused = s.readAlternate(in, r.Body)
 	}
-	ex := Exchange{
-		Method:        r.Method,
-		Path:          r.URL.Path,
-		StateID:       stateID,
-		Query:         q,
-		RequestHeader: redact.Header(r.Header),
-	}
+	ex := newExchange(in)
 
 	// Arrival, script and rate limit are decided together, so the log's
 	// order is the order in which scripts were consumed.
@@ -716,8 +878,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.seq++
 	ex.Arrival = s.seq
 	i := -1
-	if r.URL.Path == basePath+StatePath {
-		i = s.findScript(r.Method, stateID)
+	if refused == nil {
+		i = s.findScript(in.method, in.path, idOf(in.path, in.query))
 	}
 	if i < 0 || s.scripts[i].Status == 0 {
 		limited = s.admit()
@@ -730,9 +892,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if found && script.Before != nil {
 		script.Before()
 	}
-	body, bodyErr := io.ReadAll(io.LimitReader(r.Body, s.max+1))
-	tooLarge := int64(len(body)) > s.max
-	ex.RequestBody = body
+	if !in.alternate {
+		body, err := io.ReadAll(io.LimitReader(r.Body, s.max+1))
+		in.body, in.bodyErr, in.tooLarge = body, err, int64(len(body)) > s.max
+	}
+	ex.RequestBody = in.body
 
 	var resp *response
 	applyScript := found
@@ -748,10 +912,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		resp = serverkit.NewResponse(script.Status)
 		resp.Body = bytes.Clone(script.Body)
+	case refused != nil:
+		resp = refused
 	default:
-		resp = s.handle(r, q, qerr, &ex, bodyErr, tooLarge)
+		resp = s.handle(in, &ex)
 	}
 	resp.Header.Set(statedoc.HeaderVersion, s.version)
+	s.setCORS(r.Header, resp.Header)
 	if applyScript {
 		for name, values := range script.Header {
 			delete(resp.Header, name)
@@ -765,7 +932,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	// Record what goes on the wire: no body (nor the headers net/http
-	// drops) where HTTP allows none, and an explicit Content-Length.
+	// drops) where HTTP allows none, and an explicit Content-Length. The
+	// method on the wire decides (POST for the alternate syntax, which
+	// never carries HEAD).
 	out := resp.Body
 	switch {
 	case !serverkit.BodyAllowed(resp.Status):
@@ -790,4 +959,21 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.record(ex)
 
 	resp.Send(w, out)
+}
+
+// newExchange starts the log entry of the request in.
+func newExchange(in *inbound) Exchange {
+	ex := Exchange{
+		Method:        in.method,
+		Path:          in.path,
+		Query:         in.query,
+		RequestHeader: redact.Header(in.header),
+		Alternate:     in.alternate,
+	}
+	if res, ok := resourceAt(in.path); ok && res != stateResource {
+		ex.ProfileID = idOf(in.path, in.query)
+	} else if v := in.query["stateId"]; len(v) > 0 {
+		ex.StateID = v[0]
+	}
+	return ex
 }
