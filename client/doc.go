@@ -85,6 +85,38 @@
 // by POST (DocumentClient.Create) is never sent twice. A request that
 // never left the process fails with ErrNotSent.
 //
+// # One writer per document inside a client
+//
+// A client never races itself. Its writes to one document go one at a
+// time: while a write is in flight, later Updates and Saves of that
+// document wait, and when it returns they all go as one conditional write,
+// their edits applied in the order they arrived to the version just
+// written (with the ETag its answer carried, or a fresh read). So goroutines
+// sharing a client, or a UI that saves while the user types, send few
+// writes and get no 412 from their own earlier writes, with the server's
+// check left whole. Each caller still gets its own result: the version
+// that holds its edit, or its own error — an edit that fails (or panics,
+// in its caller's goroutine) leaves the others to be written. Documents
+// are independent, and nothing is kept for a document once its writes are
+// over. An edit must not call Update or Save on its own document through
+// the same client: that call would wait for the edit. The version a write
+// leaves is taken to be the document as sent, at the version its answer
+// names; a server that changes documents as it stores them (a member of
+// its own) should be read again to see that change.
+//
+// A caller whose context ends while its edit waits, or while it is in no
+// write in flight (its last write was refused), has its edit removed and
+// gets the context's error. Once its edit is in a write that has been
+// sent, the caller waits for that write and gets its real outcome, or
+// ErrOutcomeUnknown. The write runs under a context that no single
+// caller's cancellation ends: its deadline is the latest of its callers'
+// deadlines (none if one of them has none), it keeps the attempt bound,
+// and it stops when every caller has left before anything was sent.
+//
+// Options.Cache, off by default, keeps the last version of each document
+// the client read or wrote, so an update can write without reading first
+// (see CacheOptions for when to turn it on).
+//
 // # Credentials
 //
 // Basic credentials come from Options or from the endpoint URL

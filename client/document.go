@@ -109,7 +109,8 @@ func (c *DocumentClient[T]) Get(ctx context.Context, u string) (Doc[T], error) {
 // replaying edit when another writer wins first, as StateClient.Update
 // does. With a PATCH write, the patch sent is that of the version read to
 // the document edit made of it; after a lost write, of the new version to
-// edit's result on it.
+// edit's result on it. Updates and Saves of one URL through one client go
+// one write at a time, as StateClient's do.
 func (c *DocumentClient[T]) Update(ctx context.Context, u string, edit func(T) (T, error)) (Result[T], error) {
 	tg, err := c.target(u)
 	if err != nil {

@@ -123,6 +123,11 @@ func (c *StateClient[T]) Get(ctx context.Context, key statedoc.Key) (Doc[T], err
 // was sends nothing (Outcome Unchanged); so does an edit that returns the
 // zero value for an absent document, which stays absent (Exists false). An
 // error from edit stops Update and is returned inside a *WriteError.
+//
+// Updates and Saves of one document through one client never race each
+// other: they wait for the write in flight and go together in the next
+// (see "One writer per document inside a client" in the package
+// documentation, which also says what cancelling ctx does).
 func (c *StateClient[T]) Update(ctx context.Context, key statedoc.Key, edit func(T) (T, error)) (Result[T], error) {
 	tg, err := c.target(key)
 	if err != nil {
