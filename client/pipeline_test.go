@@ -415,75 +415,99 @@ func TestPanickingEditPanicsInItsCaller(t *testing.T) {
 // holds exactly the tokens whose callers were told they were written,
 // plus those whose outcome was unknown or that were in a write in flight
 // when their caller left — never a removed one, never one twice.
+//
+// With faults that lose answers (the write applied or not), callers may
+// also get ErrOutcomeUnknown; with a write log every outcome is decided.
 func TestPipelineInterleavings(t *testing.T) {
-	for seed := int64(1); seed <= 6; seed++ {
-		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
-			rng := rand.New(rand.NewSource(seed))
-			srv := newServer(t, &statedoctest.Options{Faults: statedoctest.FaultPlan{Seed: seed, Rules: []statedoctest.Fault{
-				{Kind: statedoctest.Latency, Methods: []string{http.MethodGet, http.MethodPut}, Probability: 0.5, Delay: time.Millisecond},
-			}}})
-			shared := newClient[tally](t, srv, nil)
-			other := newClient[tally](t, srv, nil)
-			const callers = 60
-			type call struct {
-				tok    string
-				err    error
-				cancel time.Duration // 0: never
-			}
-			calls := make([]*call, callers)
-			for i := range calls {
-				calls[i] = &call{tok: fmt.Sprint("t", i)}
-				if rng.Intn(3) == 0 {
-					calls[i].cancel = time.Duration(rng.Intn(4000)) * time.Microsecond
-				}
-			}
-			var wg sync.WaitGroup
-			for i, cl := range calls {
-				wg.Add(1)
-				c := shared
-				if i%10 == 9 {
-					c = other
-				}
-				pause := time.Duration(rng.Intn(3000)) * time.Microsecond
-				go func() {
-					defer wg.Done()
-					time.Sleep(pause)
-					ctx := context.Background()
-					if cl.cancel > 0 {
-						var cancel context.CancelFunc
-						ctx, cancel = context.WithCancel(ctx)
-						t := time.AfterFunc(cl.cancel, cancel)
-						defer t.Stop()
-					}
-					_, cl.err = c.Update(ctx, key, addToken(cl.tok))
-				}()
-			}
-			wg.Wait()
-
-			got := storedTally(t, srv, key)
-			assert.Equal(t, len(got.Seen), got.Count, "each edit applied whole")
-			stored := map[string]int{}
-			for _, tok := range got.Seen {
-				stored[tok]++
-			}
-			removed := 0
-			for _, cl := range calls {
-				assert.LessOrEqual(t, stored[cl.tok], 1, "%s written twice", cl.tok)
-				switch {
-				case cl.err == nil:
-					assert.Equal(t, 1, stored[cl.tok], "%s reported written", cl.tok)
-				case errors.Is(cl.err, client.ErrOutcomeUnknown):
-				case errors.Is(cl.err, context.Canceled):
-					removed++
-					assert.Zero(t, stored[cl.tok], "%s reported removed", cl.tok)
-				default:
-					t.Errorf("%s: unexpected error %v", cl.tok, cl.err)
-				}
-			}
-			t.Logf("%d tokens stored, %d removed, %d PUTs, %d answered 412", len(got.Seen), removed,
-				countMethod(srv, http.MethodPut), countStatus(srv, http.MethodPut, http.StatusPreconditionFailed))
-		})
+	latency := statedoctest.Fault{Kind: statedoctest.Latency, Methods: []string{http.MethodGet, http.MethodPut}, Probability: 0.5, Delay: time.Millisecond}
+	dropped := []statedoctest.Fault{
+		{Kind: statedoctest.CommitThenDrop, Methods: []string{http.MethodPut}, Probability: 0.1},
+		{Kind: statedoctest.DropBefore, Methods: []string{http.MethodPut}, Probability: 0.1},
+		latency,
 	}
+	for _, tc := range []struct {
+		name     string
+		faults   []statedoctest.Fault
+		writeLog string
+	}{
+		{"latency", []statedoctest.Fault{latency}, ""},
+		{"lost answers", dropped, ""},
+		{"lost answers with a write log", dropped, "/_writes"},
+	} {
+		for seed := int64(1); seed <= 4; seed++ {
+			t.Run(fmt.Sprint(tc.name, " seed ", seed), func(t *testing.T) {
+				interleave(t, seed, tc.faults, tc.writeLog)
+			})
+		}
+	}
+}
+
+func interleave(t *testing.T, seed int64, faults []statedoctest.Fault, writeLog string) {
+	rng := rand.New(rand.NewSource(seed))
+	srv := newServer(t, &statedoctest.Options{Faults: statedoctest.FaultPlan{Seed: seed, Rules: faults}})
+	opts := func() *client.Options { return &client.Options{WriteLog: writeLog, TransportRetries: -1} }
+	shared := newClient[tally](t, srv, opts())
+	other := newClient[tally](t, srv, opts())
+	const callers = 60
+	type call struct {
+		tok    string
+		err    error
+		cancel time.Duration // 0: never
+	}
+	calls := make([]*call, callers)
+	for i := range calls {
+		calls[i] = &call{tok: fmt.Sprint("t", i)}
+		if rng.Intn(3) == 0 {
+			calls[i].cancel = time.Duration(rng.Intn(4000)) * time.Microsecond
+		}
+	}
+	var wg sync.WaitGroup
+	for i, cl := range calls {
+		wg.Add(1)
+		c := shared
+		if i%10 == 9 {
+			c = other
+		}
+		pause := time.Duration(rng.Intn(3000)) * time.Microsecond
+		go func() {
+			defer wg.Done()
+			time.Sleep(pause)
+			ctx := context.Background()
+			if cl.cancel > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithCancel(ctx)
+				t := time.AfterFunc(cl.cancel, cancel)
+				defer t.Stop()
+			}
+			_, cl.err = c.Update(ctx, key, addToken(cl.tok))
+		}()
+	}
+	wg.Wait()
+
+	got := storedTally(t, srv, key)
+	assert.Equal(t, len(got.Seen), got.Count, "each edit applied whole")
+	stored := map[string]int{}
+	for _, tok := range got.Seen {
+		stored[tok]++
+	}
+	removed, unknown := 0, 0
+	for _, cl := range calls {
+		assert.LessOrEqual(t, stored[cl.tok], 1, "%s written twice", cl.tok)
+		switch {
+		case cl.err == nil:
+			assert.Equal(t, 1, stored[cl.tok], "%s reported written", cl.tok)
+		case errors.Is(cl.err, client.ErrOutcomeUnknown):
+			unknown++
+			assert.Empty(t, writeLog, "%s: a write log decides every outcome: %v", cl.tok, cl.err)
+		case errors.Is(cl.err, context.Canceled):
+			removed++
+			assert.Zero(t, stored[cl.tok], "%s reported removed", cl.tok)
+		default:
+			t.Errorf("%s: unexpected error %v", cl.tok, cl.err)
+		}
+	}
+	t.Logf("%d tokens stored, %d removed, %d unknown, %d PUTs, %d answered 412", len(got.Seen), removed, unknown,
+		countMethod(srv, http.MethodPut), countStatus(srv, http.MethodPut, http.StatusPreconditionFailed))
 }
 
 // TestCacheSkipsTheRead: with the cache on, a client that alone writes a
