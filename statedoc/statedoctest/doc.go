@@ -1,16 +1,32 @@
-// Package statedoctest provides an in-memory xAPI State Resource endpoint
-// for tests, shaped like httptest.Server.
+// Package statedoctest provides an in-memory xAPI LRS with the three
+// document resources — State, Activity Profile and Agent Profile — and the
+// About Resource, for tests, shaped like httptest.Server.
 //
-// NewServer starts a server on 127.0.0.1 that implements the State Resource
-// of an LRS (PUT, POST, GET, HEAD and DELETE on URL+"/activities/state")
-// the way the xAPI specification describes it, in either 1.0.3 or 2.0.0
-// mode: version header checks, exact-case parameter validation, canonical
-// agent identity, JSON merge on POST, SHA-1 ETags, the preconditions of
-// RFC 9110 (If-Match, If-None-Match, If-Unmodified-Since and
-// If-Modified-Since) checked and applied under one lock (or, on request,
-// ignored or checked without holding the lock until the write; see
-// Precondition modes), optional HTTP Basic authentication, a document size limit (413) and an optional
-// rate limit (429 with Retry-After).
+// NewServer starts a server on 127.0.0.1 that implements, below its URL
+// ("http://127.0.0.1:PORT/xapi"):
+//
+//   - the State Resource, "/activities/state" (xAPI 1.0.3 §2.3; 2.0
+//     §4.1.6.2): PUT, POST, GET, HEAD and DELETE of a document named by
+//     activityId, agent, an optional registration and stateId; GET of the
+//     stateIds of a context and DELETE of all its documents;
+//   - the Activity Profile Resource, "/activities/profile" (1.0.3 §2.7;
+//     2.0 §4.1.6.6): the same methods on a document named by activityId
+//     and profileId, and GET of an activity's profileIds;
+//   - the Agent Profile Resource, "/agents/profile" (1.0.3 §2.6; 2.0
+//     §4.1.6.5): the same on a document named by agent and profileId, and
+//     GET of an agent's profileIds;
+//   - the About Resource, "/about" (1.0.3 §2.8; 2.0 §4.1.6.7).
+//
+// It does so the way the xAPI specification describes, in either 1.0.3 or
+// 2.0.0 mode: version header checks, exact-case parameter validation,
+// canonical agent identity, JSON merge on POST, SHA-1 ETags, the
+// preconditions of RFC 9110 (If-Match, If-None-Match, If-Unmodified-Since
+// and If-Modified-Since) checked and applied under one lock (or, on
+// request, ignored or checked without holding the lock until the write;
+// see Precondition modes), optional HTTP Basic authentication, a document
+// size limit (413) and an optional rate limit (429 with Retry-After). In
+// 1.0.3 mode it also takes the alternate request syntax; as an option it
+// answers browsers of other origins (CORS).
 //
 // NewUnstartedServer returns the same server without starting it, as
 // httptest.NewUnstartedServer does: Start starts it on 127.0.0.1, and
@@ -20,18 +36,129 @@
 // Tests can script the next matching requests (Script) to return canned
 // answers, alter response headers, or run a hook between two client
 // requests; they can read and write documents directly (Document,
-// SetDocument, DeleteDocument) and assert on the exact sequence of
-// requests and responses (Log), which is kept in arrival order; a
-// long-running server takes it as it goes (TakeLog). Faults
-// (Options.Faults, AddFault) make writes fail the way networks and servers
-// fail: connections dropped after or before the write, 5xx and 429
-// answers, pauses, forced 412s and rewritten ETags.
+// SetDocument and DeleteDocument for State; ActivityProfile,
+// SetActivityProfile, DeleteActivityProfile and their Agent equivalents
+// for the profiles) and assert on the exact sequence of requests and
+// responses (Log), which is kept in arrival order; a long-running server
+// takes it as it goes (TakeLog). Faults (Options.Faults, AddFault) make
+// requests fail the way networks and servers fail: connections dropped
+// after or before the write, 5xx and 429 answers, pauses, forced 412s and
+// rewritten ETags.
 //
-// Not supported: the alternate request syntax of xAPI 1.0.3 §1.3 (a POST
-// with a "method" query parameter carrying the real method, headers and
-// content as form fields). xAPI 1.0.3 requires an LRS to accept it; this
-// server does not, and answers 400 like any unknown parameter. xAPI 2.0
-// removed it.
+// # The three document resources
+//
+// The resources share one store and one implementation: what this
+// documentation says of documents, lists of ids, POST merge, preconditions,
+// modes, scripts and faults holds for each of them, with these
+// differences.
+//
+//   - Parameters (1.0.3 §2.3, §2.6, §2.7): the State Resource takes
+//     activityId, agent, registration, stateId and, on GET and HEAD,
+//     since; the Activity Profile Resource activityId, profileId and
+//     since; the Agent Profile Resource agent, profileId and since. Any
+//     other parameter, or one of these in another case, answers 400
+//     (1.0.3 §3.2; 2.0 §4.1.5). The agent is an Agent with one IFI,
+//     never a Group (1.0.3 §2.6, note).
+//   - Without its id parameter a GET answers the JSON array of the ids
+//     of the context — the activity and agent (and registration, for
+//     State) or, for the profiles, the activity or the agent — stored or
+//     changed after since when it is given (exclusive). Only the State
+//     Resource deletes a whole context: a profile DELETE, PUT or POST
+//     without profileId answers 400 (1.0.3 §2.6–2.7; 2.0 §4.1.6.5–6 define
+//     DELETE of a single profile document only).
+//   - A PUT without If-Match or If-None-Match onto an existing profile
+//     document answers 409 with a body that says to read the document
+//     and send its ETag in If-Match, and changes nothing, in both modes
+//     (1.0.3 §3.1: "If a PUT request is received without either header
+//     for a resource that already exists"; 2.0 §4.1.4). The State
+//     Resource does so in 2.0.0 mode only: 1.0.3 §3.1 lets clients write
+//     State without concurrency headers. Onto an absent document such a
+//     PUT creates it, in both modes and on every resource.
+//   - POST and DELETE of a profile document need no precondition; when
+//     they carry one it is evaluated as on a PUT, and a failed one
+//     answers 412 and changes nothing (1.0.3 §3.1, SHOULD*; 2.0 §4.1.4,
+//     shall).
+//   - "since" together with a document's id is ignored in 1.0.3 mode and
+//     answers 400 in 2.0.0 mode (2.0 §4.1.6.2: "If the stateId parameter
+//     is included, Not Allowed"), on all three resources.
+//   - A state document, an activity profile and an agent profile never
+//     share an identity, whatever their ids: each resource has its own
+//     documents.
+//
+// Script.Path chooses the resource a script applies to (the State
+// Resource by default) and Script.ProfileID the profile document;
+// Exchange.ProfileID records a profile request's profileId.
+//
+// # The About Resource
+//
+// GET and HEAD of "/about" answer 200 with {"version": [...]}: by default
+// the version the server speaks, ["1.0.3"] or ["2.0.0"] ("the latest minor
+// and patch version the LRS conforms to, for each major version", 1.0.3
+// §2.8; 2.0 §4.1.6.7); Options.AboutVersions replaces the list, to
+// present an LRS that claims other versions or none. The answer needs no
+// credentials (1.0.3 §2.8: an LRS SHOULD allow unauthenticated access;
+// 2.0 leaves authentication to the LRS, §4.1.8, and the server makes the
+// same choice) and does not depend on the version header, which may be
+// absent or any value (1.0.3 §2.8; 2.0 §4.1.6.7). Other methods answer
+// 405, parameters 400.
+//
+// # The alternate request syntax
+//
+// In 1.0.3 mode the server takes the alternate request syntax of xAPI
+// 1.0.3 §1.3, which browsers that cannot send other methods or headers
+// use (Appendix C): a POST whose query has the single parameter "method"
+// (GET, PUT, POST or DELETE, in any case) and whose body is a form
+// (application/x-www-form-urlencoded, or without a Content-Type, or
+// text/plain as Internet Explorer's XDomainRequest sends it). The server
+// handles the request the form carries on every resource, exactly as if
+// it had come in the standard syntax:
+//
+//   - the form fields Authorization, X-Experience-API-Version,
+//     Content-Type, Content-Length, If-Match and If-None-Match, named in
+//     any case, are header fields; each replaces the HTTP header's field
+//     of that name, which stays in effect when the form does not give it
+//     (1.0.3 §1.3.s3.b6–b7); the HTTP header's own Content-Type and
+//     Content-Length describe the form and are not used. Content-Length
+//     is taken as given and not checked against the content;
+//   - the form field "content" is the document, read as UTF-8 text (§1.3
+//     .s3.b4–b5): required on PUT and POST, not allowed on GET and DELETE;
+//     content that is not UTF-8 answers 400, since the syntax cannot
+//     carry binary documents;
+//   - every other form field is a query parameter (§1.3.s3.b14), validated
+//     as usual: Content-Transfer-Encoding, which §1.3.s3.b6 excludes from
+//     the header fields, is an unknown parameter.
+//
+// A query with any other parameter than "method" answers 400 (§1.3.s3.b3:
+// the client MUST NOT include any; the conformance suite expects 400), as
+// do a second "method", another method, HEAD (a POST's answer carries a
+// body), a body of another type, a malformed form, and a field given twice.
+// A form larger than three times the size limit plus 64 KiB answers 413;
+// content over the size limit answers 413 as usual. The log records the
+// carried request (Exchange.Alternate). Faults choose requests by the
+// method on the wire, POST: a fault for writes also hits a GET sent in the
+// alternate syntax.
+//
+// xAPI 2.0 removed the syntax. In 2.0.0 mode "method" is the unknown
+// parameter it is there, and such a request answers 400 as the 2.0
+// conformance suite expects.
+//
+// # CORS
+//
+// Options.CORS lists the origins whose browser scripts may call the
+// server ("*" for all, "null" included). For an allowed origin, answers —
+// errors and injected faults included — name the origin in
+// Access-Control-Allow-Origin, allow credentials, and expose ETag,
+// Last-Modified, Retry-After, X-Experience-API-Version and
+// X-Experience-API-Consistent-Through to scripts; every answer of a server
+// with CORS carries Vary: Origin. A preflight (OPTIONS with Origin and
+// Access-Control-Request-Method) from an allowed origin answers 204 with
+// the methods GET, HEAD, PUT, POST and DELETE and the request header
+// fields Authorization, Content-Type, If-Match, If-None-Match,
+// If-Modified-Since, If-Unmodified-Since and X-Experience-API-Version,
+// valid for 10 minutes; from another origin it answers 403 without CORS
+// fields. A preflight needs no credentials, meets no script, rate limit or
+// fault, and is logged. Without CORS, OPTIONS answers 405 and no answer
+// has CORS fields.
 //
 // Rules chosen where the specification leaves room:
 //   - a request without stateId (listing the ids, deleting all) and
@@ -113,8 +240,10 @@
 //     always fails (412); If-Unmodified-Since compares with the list's
 //     modification date.
 //
-// In 2.0.0 mode a PUT onto an existing document without If-Match or
-// If-None-Match answers 409 (xAPI 2.0 §4.1.4), with or without
+// A PUT onto an existing document without If-Match or If-None-Match
+// answers 409 on the profile resources, and in 2.0.0 mode on the State
+// Resource too (xAPI 1.0.3 §3.1; 2.0 §4.1.4; see The three document
+// resources) — "the 409 rule" below —, with or without
 // If-Unmodified-Since: the xAPI concurrency rules (1.0.3 §3.1; 2.0
 // §4.1.4) name only the entity-tag fields. The 409 does not depend on the
 // date's value, so it comes before the date is evaluated (RFC 9110
@@ -123,7 +252,7 @@
 //
 // # Precondition modes
 //
-// Some LRSs do not enforce preconditions on the State Resource: they
+// Some LRSs do not enforce preconditions on some resources: they
 // ignore the fields, or they evaluate them and then write in a separate
 // step without a lock, so concurrent writes that carry the same current
 // ETag all succeed and all but one update are lost. Options.Preconditions
@@ -134,13 +263,13 @@
 //   - Ignore performs every PUT, POST and DELETE as if it carried no
 //     precondition: a stale If-Match, an If-None-Match "*" over an
 //     existing document or a passed If-Unmodified-Since does not stop
-//     it, and the server never answers 412. The 2.0.0 rule above does
+//     it, and the server never answers 412. The 409 rule above does
 //     not apply either, since the server does not look at the fields: a
 //     PUT onto an existing document without them replaces it. GET and
 //     HEAD still evaluate their preconditions (and answer 304), as a web
 //     framework in front of such an LRS often does, and ETags and
 //     Last-Modified are sent as usual.
-//   - CheckThenWrite evaluates a write's preconditions, and the 2.0.0
+//   - CheckThenWrite evaluates a write's preconditions, and the 409
 //     rule, under the lock exactly as Enforce does, then releases the
 //     lock, pauses for Options.RaceWindow (2 ms by default), takes the
 //     lock again and applies the write without evaluating them again.

@@ -40,9 +40,11 @@ const DefaultRaceWindow = 2 * time.Millisecond
 type Options struct {
 	// Version is the xAPI version the server speaks: statedoc.Version103
 	// (the default when empty) or statedoc.Version200. In 2.0.0 mode a
-	// PUT without If-Match or If-None-Match onto an existing document
-	// answers 409 (unless Preconditions is Ignore), and "since" is
-	// rejected together with "stateId".
+	// PUT without If-Match or If-None-Match onto an existing state
+	// document answers 409, as it does on the profiles in both modes
+	// (unless Preconditions is Ignore); "since" is rejected together
+	// with a document's id; and the alternate request syntax is not
+	// taken.
 	Version string
 	// Username and Password, when Username is not empty, are the HTTP
 	// Basic credentials every request must carry; otherwise the server
@@ -112,20 +114,21 @@ type Preconditions int
 const (
 	// Enforce evaluates a write's preconditions and applies the write
 	// under one lock, so two writes carrying the same current ETag never
-	// both succeed. In 2.0.0 mode a PUT onto an existing document without
-	// If-Match or If-None-Match answers 409.
+	// both succeed. A PUT onto an existing profile document (or, in
+	// 2.0.0 mode, state document) without If-Match or If-None-Match
+	// answers 409.
 	Enforce Preconditions = iota
 	// Ignore performs every write as if it carried no precondition, like
-	// an LRS that does not look at the fields on the State Resource: a
+	// an LRS that does not look at the fields: a
 	// stale If-Match, an If-None-Match "*" over an existing document and
 	// a passed If-Unmodified-Since all succeed. Since the fields are not
-	// looked at, the 2.0.0 rule does not apply either: a PUT onto an
+	// looked at, the 409 rule does not apply either: a PUT onto an
 	// existing document without them replaces it (204, not 409). GET and
 	// HEAD still answer 304 to their conditional requests, and ETags and
 	// Last-Modified are sent as in Enforce mode.
 	Ignore
-	// CheckThenWrite evaluates a write's preconditions (and the 2.0.0
-	// 409 rule) under the lock, releases it, pauses for
+	// CheckThenWrite evaluates a write's preconditions (and the 409
+	// rule) under the lock, releases it, pauses for
 	// Options.RaceWindow, then takes the lock again and applies the write
 	// without evaluating them again, like an LRS that checks and then
 	// writes in two steps. One request at a time it answers exactly as
@@ -326,13 +329,15 @@ func (e Exchange) String() string {
 	return s
 }
 
-// Server is an in-memory State Resource endpoint listening on 127.0.0.1.
+// Server is an in-memory LRS with the State, Activity Profile, Agent
+// Profile and About Resources, listening on 127.0.0.1.
 // Its methods are safe for concurrent use, except Start (see
 // NewUnstartedServer).
 type Server struct {
 	// URL is the LRS endpoint, "http://127.0.0.1:PORT/xapi", without a
-	// trailing slash. The State Resource is URL + "/activities/state".
-	// It is empty until the server is started.
+	// trailing slash. The resources are below it: URL +
+	// "/activities/state" (StateURL), and so on. It is empty until the
+	// server is started.
 	URL string
 
 	ts      *httptest.Server // nil until Start
@@ -469,9 +474,10 @@ func (s *Server) Start() {
 	s.URL = s.ts.URL + basePath
 }
 
-// Handler returns the handler that serves the endpoint: the State
-// Resource at "/xapi/activities/state" (see StatePath), behind the
-// server's faults, with every request it receives in the Log. Other paths
+// Handler returns the handler that serves the endpoint: the resources
+// below "/xapi" (StatePath, ActivityProfilePath, AgentProfilePath and
+// AboutPath), behind the server's faults and, with CORS, the answers to
+// preflights, with every request it receives in the Log. Other paths
 // answer 404. A started server serves it too; a program that serves it on
 // an address of its own uses NewUnstartedServer.
 //
