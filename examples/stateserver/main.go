@@ -1,15 +1,27 @@
-// Command stateserver serves the in-memory xAPI State Resource of package
+// Command stateserver serves the in-memory xAPI LRS of package
 // statedoc/statedoctest on an address, with its fault injection, for test
-// harnesses in any language: JavaScript xAPI clients, Python LMS tests, a
-// torture program run as a separate process.
+// harnesses in any language: JavaScript xAPI clients (browser content
+// included), Python LMS tests, a torture program run as a separate
+// process.
 //
 //	go run ./examples/stateserver -addr 127.0.0.1:8080 -faults commit-then-drop=0.05,503=0.05
+//	go run ./examples/stateserver -cors http://localhost:8000,https://content.example.com
 //
-// The LRS endpoint is http://HOST:PORT/xapi, and the State Resource
-// http://HOST:PORT/xapi/activities/state, as statedoctest documents it:
-// PUT, POST, GET, HEAD and DELETE, the X-Experience-API-Version check,
-// SHA-1 ETags and the RFC 9110 preconditions. Documents live in memory
-// until the program ends.
+// The LRS endpoint is http://HOST:PORT/xapi, with the resources
+// statedoctest documents below it:
+//
+//	/xapi/activities/state     the State Resource
+//	/xapi/activities/profile   the Activity Profile Resource
+//	/xapi/agents/profile       the Agent Profile Resource
+//	/xapi/about                the versions the server speaks, without credentials
+//
+// The three document resources take PUT, POST, GET, HEAD and DELETE, with
+// the X-Experience-API-Version check, SHA-1 ETags and the RFC 9110
+// preconditions; a PUT without If-Match or If-None-Match onto an existing
+// profile document answers 409. In 1.0.3 mode they also take the
+// alternate request syntax of xAPI 1.0.3 §1.3 (a POST with ?method=PUT
+// and the request in a form), which browser builds of xAPI libraries use
+// across origins. Documents live in memory until the program ends.
 //
 // The flags:
 //
@@ -38,6 +50,11 @@
 //	-seed n
 //		the seed of the faults' random source (default 1): the same mix,
 //		seed and sequence of requests give the same faults
+//	-cors origins
+//		comma-separated origins whose browser scripts may call the
+//		server, such as http://localhost:8000 ("*" for all, "null" for
+//		files opened in a browser): preflights are answered, and answers
+//		expose ETag and Last-Modified to scripts (default none: no CORS)
 //	-quiet
 //		no request log
 //
@@ -69,9 +86,12 @@
 //
 //	2025-06-01T12:00:00.123Z PUT stateId=progress If-Match="5d41..." status=204
 //	2025-06-01T12:00:00.130Z PUT stateId=progress If-None-Match=* status=dropped fault=CommitThenDrop handled=204
+//	2025-06-01T12:00:00.140Z GET profileId=prefs path=/xapi/agents/profile alternate status=200
 //
-// with the time (UTC), the method, the stateId ("" for none), the path when
-// it is not /xapi/activities/state, the If-Match, If-None-Match,
+// with the time (UTC), the method (for the alternate syntax, the method
+// the form carried, marked "alternate" after the path), the stateId or,
+// on a profile resource, the profileId ("" for none), the path when it is
+// not /xapi/activities/state, the If-Match, If-None-Match,
 // If-Unmodified-Since and If-Modified-Since headers sent, the status the
 // client received ("dropped" for a closed connection) and, when a fault
 // was injected, its kind and the status the server answered before the
@@ -100,6 +120,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -144,6 +165,7 @@ func (e *usageError) Unwrap() error { return e.err }
 // config is what the command line asks for.
 type config struct {
 	addr   string
+	cors   string
 	opts   statedoctest.Options
 	quiet  bool
 	seed   int64
@@ -159,7 +181,9 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: stateserver [flags]\n\n"+
-			"Serves an in-memory xAPI State Resource at http://ADDR/xapi, with faults on request.\n\n")
+			"Serves an in-memory xAPI LRS at http://ADDR/xapi, with faults on request:\n"+
+			"the State (activities/state), Activity Profile (activities/profile) and\n"+
+			"Agent Profile (agents/profile) Resources, and /xapi/about.\n\n")
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "`host:port` to listen on; port 0 picks a free port")
@@ -183,6 +207,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 		"  no-write-etag=P        the ETag removed from 2xx answers to writes\n"+
 		"e.g. commit-then-drop=0.05,503=0.05,latency=0.1:5ms")
 	fs.Int64Var(&c.seed, "seed", 1, "`seed` of the faults' random source")
+	fs.StringVar(&c.cors, "cors", "", "comma-separated `origins` whose browser scripts may call the server (\"*\": all)")
 	fs.BoolVar(&c.quiet, "quiet", false, "print no request log (only the serving and faults lines)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -220,6 +245,11 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	if c.opts.Password != "" && c.opts.Username == "" {
 		return bad("-pass needs -user")
 	}
+	origins, err := parseOrigins(c.cors)
+	if err != nil {
+		return bad("-cors: %v", err)
+	}
+	c.opts.CORS = statedoctest.CORS{AllowedOrigins: origins}
 	rules, err := parseFaults(c.faults)
 	if err != nil {
 		return bad("-faults: %v", err)
@@ -381,9 +411,18 @@ var preconditionHeaders = []string{"If-Match", "If-None-Match", "If-Unmodified-S
 func logLine(at time.Time, e statedoctest.Exchange) string {
 	var b strings.Builder
 	b.WriteString(at.UTC().Format("2006-01-02T15:04:05.000Z07:00"))
-	b.WriteString(" " + e.Method + " stateId=" + field(e.StateID))
+	b.WriteString(" " + e.Method)
+	switch e.Path {
+	case "/xapi" + statedoctest.ActivityProfilePath, "/xapi" + statedoctest.AgentProfilePath:
+		b.WriteString(" profileId=" + field(e.ProfileID))
+	default:
+		b.WriteString(" stateId=" + field(e.StateID))
+	}
 	if e.Path != "/xapi"+statedoctest.StatePath {
 		b.WriteString(" path=" + field(e.Path))
+	}
+	if e.Alternate {
+		b.WriteString(" alternate")
 	}
 	for _, name := range preconditionHeaders {
 		if v := e.RequestHeader.Values(name); len(v) > 0 {
@@ -412,4 +451,24 @@ func field(v string) string {
 		return strconv.Quote(v)
 	}
 	return v
+}
+
+// parseOrigins reads the -cors list: comma-separated origins, each "*",
+// "null" or scheme://host[:port] without a path.
+func parseOrigins(list string) ([]string, error) {
+	var origins []string
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if item != "*" && item != "null" {
+			u, err := url.Parse(item)
+			if err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+				return nil, fmt.Errorf("%q: want an origin such as https://content.example.com, \"*\" or \"null\"", item)
+			}
+		}
+		origins = append(origins, item)
+	}
+	return origins, nil
 }

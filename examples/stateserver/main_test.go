@@ -124,6 +124,9 @@ func TestParseArgsErrors(t *testing.T) {
 		{[]string{"-seed", "x"}, `invalid value "x" for flag -seed`},
 		{[]string{"-nope"}, "flag provided but not defined: -nope"},
 		{[]string{"serve"}, "unexpected arguments: serve"},
+		{[]string{"-cors", "localhost:8000"}, `-cors: "localhost:8000": want an origin`},
+		{[]string{"-cors", "https://a.example.com/path"}, `-cors: "https://a.example.com/path": want an origin`},
+		{[]string{"-cors", "*,example.com"}, `-cors: "example.com": want an origin`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -142,7 +145,7 @@ func TestHelp(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	err := run(context.Background(), []string{"-help"}, &stdout, &stderr)
 	require.ErrorIs(t, err, flag.ErrHelp)
-	for _, name := range []string{"-addr", "-version", "-user", "-pass", "-max-size", "-preconditions", "-faults", "-seed", "-quiet"} {
+	for _, name := range []string{"-addr", "-version", "-user", "-pass", "-max-size", "-preconditions", "-faults", "-seed", "-cors", "-quiet"} {
 		assert.Regexp(t, `\n  `+name+`[ \n]`, stderr.String())
 	}
 	for _, kind := range faultNames {
@@ -478,6 +481,90 @@ func TestLogLine(t *testing.T) {
 		"If-None-Match": {"*"}, "If-Modified-Since": {"x"},
 	}, Status: 503, Fault: statedoctest.ServerError}
 	assert.Equal(t, `2025-06-01T12:00:00.123Z DELETE stateId="a\nb" path=/x If-None-Match=* If-Modified-Since=x status=503 fault=ServerError`, logLine(at, e))
+
+	e = statedoctest.Exchange{Method: http.MethodGet, Path: "/xapi/agents/profile", ProfileID: "prefs", Alternate: true, Status: 200}
+	assert.Equal(t, `2025-06-01T12:00:00.123Z GET profileId=prefs path=/xapi/agents/profile alternate status=200`, logLine(at, e))
+	e = statedoctest.Exchange{Method: http.MethodGet, Path: "/xapi/activities/profile", Status: 200}
+	assert.Equal(t, `2025-06-01T12:00:00.123Z GET profileId="" path=/xapi/activities/profile status=200`, logLine(at, e))
+}
+
+func TestParseOrigins(t *testing.T) {
+	got, err := parseOrigins(" http://localhost:8000, https://Content.Example.com ,,*,null")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"http://localhost:8000", "https://Content.Example.com", "*", "null"}, got)
+	got, err = parseOrigins("")
+	require.NoError(t, err)
+	assert.Nil(t, got)
+}
+
+// TestProfilesAboutCORS runs the server with -cors and drives the profile
+// resources, /about and the alternate syntax over HTTP, as browser
+// content would.
+func TestProfilesAboutCORS(t *testing.T) {
+	const origin = "http://localhost:8000"
+	srv := start(t, "-cors", origin+",https://other.example.com", "-user", "key", "-pass", "s3cret")
+	send := func(method, u, body string, header map[string]string) answer {
+		t.Helper()
+		req, err := http.NewRequest(method, u, strings.NewReader(body))
+		require.NoError(t, err)
+		for name, v := range header {
+			req.Header.Set(name, v)
+		}
+		resp, err := client.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return answer{resp.StatusCode, resp.Header, string(b)}
+	}
+
+	// Preflight, then the request, from the allowed origin.
+	q, err := statedoc.LearnerPreferencesKey(key.Agent).Query()
+	require.NoError(t, err)
+	prefs := srv.url + "/agents/profile?" + q.Encode()
+	a := send(http.MethodOptions, prefs, "", map[string]string{"Origin": origin, "Access-Control-Request-Method": "PUT",
+		"Access-Control-Request-Headers": "authorization,content-type,if-none-match,x-experience-api-version"})
+	require.Equal(t, http.StatusNoContent, a.status, a.body)
+	assert.Equal(t, origin, a.header.Get("Access-Control-Allow-Origin"))
+	assert.Contains(t, a.header.Get("Access-Control-Allow-Headers"), "If-None-Match")
+
+	auth := "Basic a2V5OnMzY3JldA=="
+	h := map[string]string{"Origin": origin, "Authorization": auth, statedoc.HeaderVersion: "1.0.3", "Content-Type": "application/json"}
+	a = send(http.MethodPut, prefs, `{"audioPreference":"on"}`, h)
+	require.Equal(t, http.StatusNoContent, a.status, a.body)
+	assert.Equal(t, origin, a.header.Get("Access-Control-Allow-Origin"))
+	assert.Contains(t, a.header.Get("Access-Control-Expose-Headers"), "ETag")
+	a = send(http.MethodPut, prefs, `{"audioPreference":"off"}`, h)
+	assert.Equal(t, http.StatusConflict, a.status, "a profile PUT onto a document needs a precondition")
+
+	// The activity profile, in the alternate syntax.
+	aq, err := statedoc.ActivityProfileKey{ActivityID: key.ActivityID, ProfileID: "settings"}.Query()
+	require.NoError(t, err)
+	aq.Set("Authorization", auth)
+	aq.Set(statedoc.HeaderVersion, "1.0.3")
+	aq.Set("Content-Type", "application/json")
+	aq.Set("If-None-Match", "*")
+	aq.Set("content", `{"theme":"dark"}`)
+	a = send(http.MethodPost, srv.url+"/activities/profile?method=PUT", aq.Encode(), map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+	require.Equal(t, http.StatusNoContent, a.status, a.body)
+
+	// /about without credentials; another origin gets no CORS fields.
+	a = send(http.MethodGet, srv.url+"/about", "", map[string]string{"Origin": "http://elsewhere.example.com"})
+	require.Equal(t, http.StatusOK, a.status)
+	assert.JSONEq(t, `{"version":["1.0.3"]}`, a.body)
+	assert.Empty(t, a.header.Get("Access-Control-Allow-Origin"))
+
+	err, lines := srv.stop(t)
+	require.NoError(t, err)
+	require.Len(t, lines, 6, lines)
+	assert.Regexp(t, `Z OPTIONS profileId=cmi5LearnerPreferences path=/xapi/agents/profile status=204$`, lines[0])
+	assert.Regexp(t, `Z PUT profileId=cmi5LearnerPreferences path=/xapi/agents/profile status=204$`, lines[1])
+	assert.Regexp(t, `Z PUT profileId=cmi5LearnerPreferences path=/xapi/agents/profile status=409$`, lines[2])
+	assert.Regexp(t, `Z PUT profileId=settings path=/xapi/activities/profile alternate If-None-Match=\* status=204$`, lines[3])
+	assert.Regexp(t, `Z GET stateId="" path=/xapi/about status=200$`, lines[4])
+	for _, l := range lines {
+		assert.NotContains(t, l, "a2V5OnMzY3JldA")
+	}
 }
 
 // TestBinarySIGTERM builds the program, runs it and stops it with

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ifmatch/ifmatch/internal/redact"
 	"github.com/ifmatch/ifmatch/internal/serverkit"
 	"github.com/ifmatch/ifmatch/statedoc"
 )
@@ -94,7 +93,7 @@ func (s *Server) withCORS(next http.Handler) http.Handler {
 // fault and is logged like any request.
 func (s *Server) preflight(w http.ResponseWriter, r *http.Request) {
 	q, _ := url.ParseQuery(r.URL.RawQuery)
-	ex := Exchange{Method: r.Method, Path: r.URL.Path, Query: q, RequestHeader: redact.Header(r.Header)}
+	ex := newExchange(&inbound{method: r.Method, path: r.URL.Path, header: r.Header, query: q})
 	s.mu.Lock()
 	s.seq++
 	ex.Arrival = s.seq
