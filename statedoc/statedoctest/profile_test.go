@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -404,4 +405,71 @@ func TestProfileScriptsAndFaults(t *testing.T) {
 		`PUT /xapi/activities/profile "" "p"`,
 	}, got)
 	assert.Equal(t, "GET p 418", srv.Log()[4].String())
+}
+
+// TestProfileConcurrentWrites checks that the profiles' preconditions are
+// checked and applied under one lock: of many PUTs carrying the same
+// current If-Match, or many creates with If-None-Match "*", exactly one
+// wins; in CheckThenWrite mode they may all win.
+func TestProfileConcurrentWrites(t *testing.T) {
+	const n = 16
+	for _, pr := range profileResources {
+		for _, mode := range []statedoctest.Preconditions{statedoctest.Enforce, statedoctest.CheckThenWrite} {
+			t.Run(pr.name+"/"+mode.String(), func(t *testing.T) {
+				srv := statedoctest.NewServer(&statedoctest.Options{Preconditions: mode, RaceWindow: 5 * time.Millisecond})
+				defer srv.Close()
+				// Each write has content of its own: with SHA-1 ETags, a
+				// write of the current content keeps the ETag current.
+				run := func(round string, header map[string]string) (wins int) {
+					t.Helper()
+					statuses := make(chan int, n)
+					start := make(chan struct{})
+					for i := 0; i < n; i++ {
+						go func() {
+							<-start
+							hr, err := http.NewRequest(http.MethodPut, srv.URL+pr.path+"?"+pr.query(t, "p", false).Encode(), strings.NewReader(fmt.Sprintf(`{"%s":%d}`, round, i)))
+							if !assert.NoError(t, err) {
+								statuses <- 0
+								return
+							}
+							hr.Header.Set(statedoc.HeaderVersion, srv.Version())
+							hr.Header.Set("Content-Type", "application/json")
+							for k, v := range header {
+								hr.Header.Set(k, v)
+							}
+							resp, err := srv.Client().Do(hr)
+							if !assert.NoError(t, err) {
+								statuses <- 0
+								return
+							}
+							resp.Body.Close()
+							statuses <- resp.StatusCode
+						}()
+					}
+					close(start)
+					for i := 0; i < n; i++ {
+						switch st := <-statuses; st {
+						case http.StatusNoContent:
+							wins++
+						case http.StatusPreconditionFailed:
+						default:
+							t.Errorf("status %d", st)
+						}
+					}
+					return wins
+				}
+				creates := run("create", map[string]string{"If-None-Match": "*"})
+				d, ok := pr.stored(srv, "p")
+				require.True(t, ok)
+				updates := run("update", map[string]string{"If-Match": d.ETag})
+				if mode == statedoctest.Enforce {
+					assert.Equal(t, 1, creates)
+					assert.Equal(t, 1, updates)
+				} else {
+					assert.GreaterOrEqual(t, creates, 1)
+					assert.GreaterOrEqual(t, updates, 1)
+				}
+			})
+		}
+	}
 }
