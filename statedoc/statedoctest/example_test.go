@@ -51,3 +51,42 @@ func Example() {
 	// PUT progress 204 If-Match "219e426073c3a5ba0ef51b628c63cce6eb05669f"
 	// PUT progress 412 If-Match "219e426073c3a5ba0ef51b628c63cce6eb05669f"
 }
+
+// A learner's preferences in the Agent Profile Resource: a PUT without a
+// precondition onto an existing profile document is refused with 409, in
+// both xAPI versions; the client reads the ETag and writes with If-Match.
+func Example_agentProfile() {
+	srv := statedoctest.NewServer(nil)
+	defer srv.Close()
+
+	key := statedoc.LearnerPreferencesKey(statedoc.Agent{Mbox: "mailto:ada@example.com"})
+	srv.SetAgentProfile(key, "application/json", []byte(`{"audioPreference":"on"}`))
+
+	q, _ := key.Query()
+	u := srv.AgentProfileURL() + "?" + q.Encode()
+	do := func(method, body, ifMatch string) *http.Response {
+		req, _ := http.NewRequest(method, u, strings.NewReader(body))
+		req.Header.Set(statedoc.HeaderVersion, statedoc.Version103)
+		req.Header.Set("Content-Type", "application/json")
+		if ifMatch != "" {
+			req.Header.Set("If-Match", ifMatch)
+		}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			panic(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	fmt.Println("PUT:", do(http.MethodPut, `{"audioPreference":"off"}`, "").StatusCode)
+	etag := do(http.MethodGet, "", "").Header.Get("ETag")
+	fmt.Println("PUT with If-Match:", do(http.MethodPut, `{"audioPreference":"off"}`, etag).StatusCode)
+
+	doc, _ := srv.AgentProfile(key)
+	prefs, _ := statedoc.ParseLearnerPreferences(doc.Body)
+	fmt.Println("audio:", prefs.AudioPreference)
+	// Output:
+	// PUT: 409
+	// PUT with If-Match: 204
+	// audio: off
+}
