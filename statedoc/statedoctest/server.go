@@ -528,8 +528,9 @@ func (s *Server) AboutURL() string { return s.URL + AboutPath }
 // AboutVersions returns the "version" list GET /about answers.
 func (s *Server) AboutVersions() []string { return slices.Clone(s.aboutVersions) }
 
-// Script queues sc. A request consumes one use of the first queued script
-// whose Method and StateID match it.
+// Script queues sc. A request to a document resource consumes one use of
+// the first queued script whose Method, Path and StateID or ProfileID
+// match it.
 func (s *Server) Script(sc Script) {
 	if sc.Times <= 0 {
 		sc.Times = 1
