@@ -95,6 +95,19 @@ var (
 	// ErrInvalidDocument means a document could not be decoded or encoded
 	// (for example, the server holds text that is not JSON for a JSON client).
 	ErrInvalidDocument = errors.New("ifmatch: invalid document")
+	// ErrVersion means the client could not agree on an xAPI version with
+	// the LRS (LRSOptions.NegotiateVersion): its About Resource could not
+	// be read, or lists no version the client speaks.
+	ErrVersion = errors.New("ifmatch: no xAPI version in common with the LRS")
+	// ErrLMSOwned means a write or delete of cmi5's LMS.LaunchData state
+	// document, which belongs to the LMS, by a client that does not act
+	// for the LMS (LRSOptions.LMS); nothing was sent.
+	ErrLMSOwned = errors.New("ifmatch: the document belongs to the cmi5 LMS")
+	// ErrPreferencesForbidden means the LMS answered 403 to a request on
+	// the cmi5LearnerPreferences agent profile. cmi5 allows an LMS to
+	// refuse access to the learner's preferences: a course is to go on
+	// with its own defaults, not fail. It also matches ErrForbidden.
+	ErrPreferencesForbidden = errors.New("ifmatch: the LMS does not share the learner's preferences")
 )
 
 // prefix starts the text of every error of this package.

@@ -160,6 +160,22 @@ type LRSOptions struct {
 	// Version is the X-Experience-API-Version header sent on every request
 	// to the LRS. Empty means statedoc.Version103.
 	Version string
+
+	// NegotiateVersion, when true, makes the client read the LRS's About
+	// Resource (<endpoint>/about) before its first request and send the
+	// highest version listed there that it speaks (1.0.x or 2.0.x), once
+	// per client; Version is then not used. When no version is in common,
+	// or /about cannot be read, every call fails with an error matching
+	// ErrVersion (and the next call asks again). The zero value sends
+	// Version without asking.
+	NegotiateVersion bool
+
+	// LMS says the client acts for a cmi5 LMS, which owns the
+	// LMS.LaunchData state document. The zero value, for a course (an
+	// assignable unit) or any other application, refuses to write or
+	// delete that document (ErrLMSOwned), and DeleteContext refuses a
+	// scope that holds it.
+	LMS bool
 }
 
 // DocumentOptions configures a DocumentClient: the shared Options and the

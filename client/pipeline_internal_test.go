@@ -46,9 +46,9 @@ func TestIdleLanesAreReleased(t *testing.T) {
 					failed = append(failed, err)
 					mu.Unlock()
 				}
-				if c.t.eng.lanes.active() > workers {
+				if c.r.t.eng.lanes.active() > workers {
 					mu.Lock()
-					failed = append(failed, fmt.Errorf("%d lanes held with %d writers", c.t.eng.lanes.active(), workers))
+					failed = append(failed, fmt.Errorf("%d lanes held with %d writers", c.r.t.eng.lanes.active(), workers))
 					mu.Unlock()
 				}
 			}
@@ -60,8 +60,8 @@ func TestIdleLanesAreReleased(t *testing.T) {
 	close(next)
 	wg.Wait()
 	require.Empty(t, failed)
-	assert.Zero(t, c.t.eng.lanes.active(), "no lane outlives its writes")
-	assert.Zero(t, c.t.eng.cache.len(), "the cache is off by default")
+	assert.Zero(t, c.r.t.eng.lanes.active(), "no lane outlives its writes")
+	assert.Zero(t, c.r.t.eng.cache.len(), "the cache is off by default")
 	assert.Equal(t, keys, len(srv.Log()))
 	// A lane's goroutine leaves just after it delivers its last result.
 	assert.Eventually(t, func() bool { return drains() == 0 }, 5*time.Second, time.Millisecond,

@@ -694,7 +694,7 @@ func TestKeyFieldsAreEncoded(t *testing.T) {
 				require.NoError(t, err, "call %d", i)
 			}
 			reqs := srv.requests()
-			require.Len(t, reqs, 6, "GET, GET and PUT, DELETE, GET (list), DELETE (context)")
+			require.Len(t, reqs, 7, "GET, GET and PUT, DELETE, GET (list), GET (list) and DELETE (context)")
 			for i, r := range reqs {
 				assert.Equal(t, "/xapi/activities/state", r.Path, "request %d: the path is fixed", i)
 				assert.Equal(t, "/xapi/activities/state", strings.SplitN(r.RequestURI, "?", 2)[0], "request %d: the path is fixed, as sent", i)

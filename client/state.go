@@ -4,11 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/url"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/ifmatch/ifmatch/merge"
@@ -34,8 +31,7 @@ import (
 // merge.Apply for array elements that neither an id nor a shared member
 // tells apart).
 type StateClient[T any] struct {
-	endpoint string // <lrs>/activities/state
-	t        *typed[T]
+	r *resource[T]
 }
 
 // NewStateClient returns a client of the LRS at endpoint, the xAPI base URL
@@ -46,72 +42,21 @@ type StateClient[T any] struct {
 // opts.Username is set, and are removed from every URL the client builds,
 // so that they appear in no error and no log.
 func NewStateClient[T any](endpoint string, opts *LRSOptions) (*StateClient[T], error) {
-	var (
-		shared  *Options
-		version string
-	)
-	if opts != nil {
-		shared, version = &opts.Options, opts.Version
-	}
-	if version == "" {
-		version = statedoc.Version103
-	}
-	if !statedoc.Accepts(statedoc.Version103, version) && !statedoc.Accepts(statedoc.Version200, version) {
-		return nil, fmt.Errorf("ifmatch: xAPI version %q is neither 1.0.x nor 2.0.x", version)
-	}
-	u, s, err := endpointSettings(endpoint, shared)
+	r, err := newResource[T](endpoint, "activities/state", opts)
 	if err != nil {
 		return nil, err
 	}
-	u.RawQuery, u.Fragment, u.ForceQuery = "", "", false
-	header := http.Header{}
-	header.Set(statedoc.HeaderVersion, version)
-	t, err := newTyped[T](s, header, httpShape)
-	if err != nil {
-		return nil, err
-	}
-	return &StateClient[T]{endpoint: strings.TrimSuffix(u.String(), "/") + "/activities/state", t: t}, nil
+	return &StateClient[T]{r: r}, nil
 }
 
-// endpointSettings parses an absolute http(s) URL and resolves opts,
-// taking Basic credentials from the URL's user information unless opts
-// gives a Username; the URL returned has none.
-func endpointSettings(endpoint string, opts *Options) (*url.URL, settings, error) {
-	u, err := url.Parse(endpoint)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, settings{}, fmt.Errorf("ifmatch: endpoint %q is not an absolute http(s) URL", redactEndpoint(endpoint))
-	}
-	s := resolve(opts)
-	if u.User != nil {
-		if s.username == "" {
-			s.username = u.User.Username()
-			s.password, _ = u.User.Password()
-		}
-		u.User = nil
-	}
-	return u, s, nil
-}
-
-func (c *StateClient[T]) url(q url.Values) string {
-	return c.endpoint + "?" + q.Encode()
-}
-
-func (c *StateClient[T]) target(key statedoc.Key) (target, error) {
-	q, err := key.Query()
-	if err != nil {
-		return target{}, err
-	}
-	return target{url: c.url(q), resource: key.String()}, nil
-}
+// Version returns the X-Experience-API-Version the client sends, after
+// negotiating it with the LRS when LRSOptions.NegotiateVersion asks for it.
+func (c *StateClient[T]) Version(ctx context.Context) (string, error) { return c.r.lrs.version(ctx) }
 
 // Get reads the document at key. An absent document is not an error: the
 // Doc has Exists false and can be the base of a Save that creates it.
 func (c *StateClient[T]) Get(ctx context.Context, key statedoc.Key) (Doc[T], error) {
-	tg, err := c.target(key)
-	if err != nil {
-		return Doc[T]{}, err
-	}
-	return c.t.get(ctx, tg)
+	return c.r.get(ctx, key)
 }
 
 // Update applies edit to the document at key and writes it back with
@@ -129,11 +74,10 @@ func (c *StateClient[T]) Get(ctx context.Context, key statedoc.Key) (Doc[T], err
 // (see "One writer per document inside a client" in the package
 // documentation, which also says what cancelling ctx does).
 func (c *StateClient[T]) Update(ctx context.Context, key statedoc.Key, edit func(T) (T, error)) (Result[T], error) {
-	tg, err := c.target(key)
-	if err != nil {
+	if err := c.owned("update", key); err != nil {
 		return Result[T]{}, err
 	}
-	return c.t.update(ctx, tg, edit)
+	return c.r.update(ctx, key, edit)
 }
 
 // Save writes ours, a document made from base (as returned by Get or by an
@@ -157,11 +101,10 @@ func (c *StateClient[T]) Update(ctx context.Context, key statedoc.Key, edit func
 // bytes with a raw client (StateClient[json.RawMessage]): only an empty
 // byte slice counts as "nothing" there.
 func (c *StateClient[T]) Save(ctx context.Context, key statedoc.Key, base Doc[T], ours T, m merge.Func[T]) (Result[T], error) {
-	tg, err := c.target(key)
-	if err != nil {
+	if err := c.owned("save", key); err != nil {
 		return Result[T]{}, err
 	}
-	return c.t.save(ctx, tg, base, ours, m)
+	return c.r.save(ctx, key, base, ours, m)
 }
 
 // Delete deletes the document at key if its current ETag is etag, as
@@ -172,14 +115,10 @@ func (c *StateClient[T]) Save(ctx context.Context, key statedoc.Key, base Doc[T]
 // ErrPreconditionRequired, a weak one ErrWeakETag and one that cannot be
 // sent as a header value ErrInvalidETag.
 func (c *StateClient[T]) Delete(ctx context.Context, key statedoc.Key, etagValue string) error {
-	tg, err := c.target(key)
-	if err != nil {
+	if err := c.owned("delete", key); err != nil {
 		return err
 	}
-	if err := checkDeleteVersion(httpShape, etagValue, tg.resource); err != nil {
-		return err
-	}
-	return c.t.eng.remove(ctx, tg.url, httpShape, etagValue)
+	return c.r.delete(ctx, key, etagValue)
 }
 
 // Probe tells how the LRS treats preconditions on the State Resource, as
@@ -190,11 +129,11 @@ func (c *StateClient[T]) Probe(ctx context.Context, scope statedoc.Context, opts
 	if _, err := rand.Read(id[:]); err != nil {
 		return nil, err
 	}
-	tg, err := c.target(statedoc.Key{ActivityID: scope.ActivityID, Agent: scope.Agent, Registration: scope.Registration, StateID: "ifmatch-probe-" + hex.EncodeToString(id[:])})
+	tg, err := c.r.target(ctx, statedoc.Key{ActivityID: scope.ActivityID, Agent: scope.Agent, Registration: scope.Registration, StateID: "ifmatch-probe-" + hex.EncodeToString(id[:])})
 	if err != nil {
 		return nil, err
 	}
-	return c.t.eng.probe(ctx, httpShape, tg.url, nil, opts)
+	return c.r.t.eng.probe(ctx, httpShape, tg.url, nil, opts)
 }
 
 // DeleteContext deletes every state document of the activity and agent in
@@ -203,11 +142,22 @@ func (c *StateClient[T]) Probe(ctx context.Context, scope statedoc.Context, opts
 // every registration too (xAPI §2.3). It is a separate call so that wiping
 // a context is never an accident.
 func (c *StateClient[T]) DeleteContext(ctx context.Context, scope statedoc.Context) error {
-	q, err := scope.Query()
+	tg, err := c.r.target(ctx, scope)
 	if err != nil {
 		return err
 	}
-	return c.t.eng.remove(ctx, c.url(q), httpShape, "")
+	if !c.r.lrs.lms {
+		// The scope may hold the LMS's LMS.LaunchData, which only the
+		// LMS may delete.
+		ids, err := c.List(ctx, scope, time.Time{})
+		if err != nil {
+			return err
+		}
+		if slices.Contains(ids, statedoc.LaunchDataStateID) {
+			return annotate(ErrLMSOwned, fmt.Sprintf("%s holds %s; delete the other documents one by one", scope, statedoc.LaunchDataStateID))
+		}
+	}
+	return c.r.t.eng.remove(ctx, tg.url, httpShape, "")
 }
 
 // List returns the stateIds stored in scope (without a Registration: of
@@ -222,24 +172,15 @@ func (c *StateClient[T]) DeleteContext(ctx context.Context, scope statedoc.Conte
 // that time, which "strictly after" leaves out. The document read, and
 // others stored in that second, may be listed too.
 func (c *StateClient[T]) List(ctx context.Context, scope statedoc.Context, since time.Time) ([]string, error) {
-	q, err := scope.Query()
-	if err != nil {
-		return nil, err
+	return c.r.list(ctx, scope, since, "stateId")
+}
+
+// owned refuses a write or delete of LMS.LaunchData unless the client
+// acts for the LMS (LRSOptions.LMS).
+func (c *StateClient[T]) owned(op string, key statedoc.Key) error {
+	if key.StateID != statedoc.LaunchDataStateID || c.r.lrs.lms {
+		return nil
 	}
-	if !since.IsZero() {
-		q.Set("since", since.UTC().Format(time.RFC3339Nano))
-	}
-	u := c.url(q)
-	resp, err := c.t.eng.tr.do(ctx, http.MethodGet, u, nil, nil, true)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := checkResponse(listRequest, http.MethodGet, u, resp); err != nil {
-		return nil, err
-	}
-	var ids []string
-	if err := json.Unmarshal(resp.body, &ids); err != nil {
-		return nil, fmt.Errorf("%w: stateId list: %v", ErrInvalidDocument, err)
-	}
-	return ids, nil
+	return &WriteError{Op: op, Resource: key.String(), Err: annotate(ErrLMSOwned,
+		"cmi5 lets only the LMS write or delete it; set LRSOptions.LMS in the LMS's client")}
 }
