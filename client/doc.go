@@ -14,12 +14,15 @@
 //     theirs with a merge.Func; nil means the default merge of package merge
 //     (member by member, arrays element by element).
 //
-// Two clients share one engine, one typed layer, the same options, errors
+// The clients share one engine, one typed layer, the same options, errors
 // and merges:
 //
 //   - StateClient speaks the xAPI State Resource of a Learning Record Store
 //     (package statedoc gives the key of a document; LRSOptions adds the
-//     xAPI version).
+//     xAPI version, negotiated through /about when asked, and whether the
+//     client acts for a cmi5 LMS). ActivityProfileClient and
+//     AgentProfileClient speak the two other document resources the same
+//     way.
 //   - DocumentClient speaks any HTTP API that versions its documents,
 //     addressed by URL (DocumentOptions): the version in the ETag header,
 //     quoted or not, in a field of the JSON body (the field is never merged
