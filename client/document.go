@@ -161,7 +161,7 @@ func (c *DocumentClient[T]) Delete(ctx context.Context, u, version string) error
 	if err := checkDeleteVersion(c.t.shape, version, tg.resource); err != nil {
 		return err
 	}
-	return c.t.eng.remove(ctx, tg.url, c.t.shape, version)
+	return c.t.eng.remove(ctx, tg, c.t.shape, version)
 }
 
 // checkDeleteVersion refuses, before any request, a version a Delete

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ifmatch/ifmatch/internal/backoff"
 	"github.com/ifmatch/ifmatch/internal/etag"
+	"github.com/ifmatch/ifmatch/merge"
 )
 
 // snapshot is one version of a document as the server gave it.
@@ -55,12 +56,18 @@ type plan struct {
 	// lost and unsure, when not nil, are told that the write just sent
 	// was certainly not applied, or that its outcome is unknown.
 	lost, unsure func()
+	// began, when not nil, is called when the write begins, with its
+	// context and its id for observers (0 when no one observes).
+	began func(ctx context.Context, write uint64)
 }
 
 // draft is a document to write.
 type draft struct {
 	body        []byte
 	contentType string
+	// merges are the reports of the merges that made it (nil for a
+	// caller's merge function), one per merge.
+	merges []*merge.Report
 }
 
 // written is what a completed write leaves.
@@ -80,10 +87,12 @@ type engine struct {
 	log   *writeLog // nil unless Options.WriteLog is set
 	lanes lanes     // the pipeline of each document being written
 	cache *versions // nil unless Options.Cache is set
+	obs   *observers
 }
 
 func newEngine(s settings, header http.Header) *engine {
-	e := &engine{tr: newTransport(s, header), s: s, cache: newVersions(s.cacheSize, s.cacheTTL)}
+	obs := newObservers(s)
+	e := &engine{tr: newTransport(s, header, obs), s: s, cache: newVersions(s.cacheSize, s.cacheTTL), obs: obs}
 	if s.writeLog != "" {
 		e.log = &writeLog{ptr: s.writeLog, size: s.writeLogSize}
 	}
@@ -159,7 +168,7 @@ func (e *engine) readStrong(ctx context.Context, u string, sh *shape) (snapshot,
 		if !sh.inHeader() {
 			return snapshot{}, fmt.Errorf("%w: %s gave none", ErrNoVersion, sh.where())
 		}
-		e.s.logger.DebugContext(ctx, "ifmatch: no strong ETag, reading again", "url", redact(u), "etag", snap.etag)
+		e.obs.emit(ctx, Event{Kind: EventNote, Message: "no strong ETag, reading again", ETag: snap.etag})
 		if i >= e.s.weakRereads {
 			return snapshot{}, weakETag(snap.etag, i+1)
 		}
@@ -202,7 +211,14 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 		pending *pendingWrite
 		created bool // the first attempt sent was a create
 	)
+	ctx, write := e.obs.write(ctx, p.op, p.resource, &attempts)
+	if p.began != nil {
+		p.began(ctx, write)
+	}
 	fail := func(err error) (written, error) {
+		if errors.Is(err, ErrOutcomeUnknown) {
+			e.obs.emit(ctx, Event{Kind: EventUnknown, Status: status, Err: err})
+		}
 		return written{}, &WriteError{Op: p.op, Resource: p.resource, Attempts: attempts, Status: status, Err: err}
 	}
 	// succeed ends the call at version s; create says whether the write
@@ -239,7 +255,7 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 			return err
 		}
 		if seen && !snap.exists {
-			e.s.logger.DebugContext(ctx, "ifmatch: document deleted during the write", "url", redact(p.url), "policy", e.s.onDeleted.String())
+			e.obs.emit(ctx, Event{Kind: EventNote, Message: "document deleted during the write; policy " + e.s.onDeleted.String()})
 			if e.s.onDeleted == FailDeleted {
 				return ErrDeleted
 			}
@@ -264,6 +280,7 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 		if pw := pending; pw != nil {
 			pending = nil
 			st, derr := e.decide(p, pw.base, cur, pw.body, sent, pw.id, pw.err)
+			e.obs.emit(ctx, Event{Kind: EventDecision, Decision: st.String()})
 			switch st {
 			case applied:
 				return succeed(cur, created)
@@ -275,6 +292,11 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 		next, err := p.step(cur)
 		if err != nil {
 			return fail(err)
+		}
+		if next != nil {
+			for _, r := range next.merges {
+				e.obs.emit(ctx, Event{Kind: EventMerge, Report: r})
+			}
 		}
 		if next != nil {
 			if next.body, err = sh.strip(next.body); err != nil {
@@ -362,7 +384,7 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 				return fail(err)
 			}
 			d := waitFor(e.s.waitMin, e.s.waitMax, waits, resp.status, resp.header)
-			e.s.logger.DebugContext(ctx, "ifmatch: write not processed, waiting", "url", redact(p.url), "status", resp.status, "wait", d)
+			e.obs.emit(ctx, Event{Kind: EventWait, Message: "write not processed, waiting", Status: resp.status, Duration: d})
 			if err := backoff.Sleep(ctx, d); err != nil {
 				status = 0
 				return fail(err)
@@ -383,7 +405,7 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 			if now, lost := e.verify(ctx, p, cur, sent, id); lost {
 				// Acknowledged, yet not there: a server that checks and
 				// writes without a lock let another write replace it.
-				e.s.logger.DebugContext(ctx, "ifmatch: acknowledged write missing, writing again", "url", redact(p.url), "id", id)
+				e.obs.emit(ctx, Event{Kind: EventNote, Message: "acknowledged write missing, writing again"})
 				cur, have, seen, hinted = now, true, true, false
 				if attempts >= e.s.maxAttempts {
 					return fail(ErrConflict)
@@ -393,12 +415,13 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 			return succeed(e.after(ctx, p, resp, next, e.log.next(cur.log, id)), !cur.exists)
 		case unknown:
 			st, now, serr := e.settle(ctx, p, cur, next.body, sent, id, err)
+			e.obs.emit(ctx, Event{Kind: EventDecision, Decision: st.String(), Err: err})
 			switch st {
 			case applied:
 				return succeed(now, !cur.exists)
 			case notApplied:
 				lostBefore = err
-				e.s.logger.DebugContext(ctx, "ifmatch: write not applied, sending it again", "url", redact(p.url), "attempt", attempts)
+				e.obs.emit(ctx, Event{Kind: EventNote, Message: "write not applied, sending it again"})
 				cur, have, resent, hinted = now, true, true, false
 				seen = seen || now.exists
 				if attempts >= e.s.maxAttempts {
@@ -409,7 +432,7 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 			return fail(serr)
 		case lostRace:
 			lost()
-			e.s.logger.DebugContext(ctx, "ifmatch: write lost, reading again", "url", redact(p.url), "status", resp.status, "attempt", attempts)
+			e.obs.emit(ctx, Event{Kind: EventLost, Message: "write lost, reading again", Status: resp.status})
 			if resp.status == http.StatusNotFound {
 				// Gone only if a read agrees: a 404 from a proxy or a
 				// router that sends writes elsewhere is an error.
@@ -429,7 +452,9 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 			status = resp.status
 			return fail(ErrConflict)
 		}
-		if err := backoff.Sleep(ctx, e.s.conflictBackoff(attempts)); err != nil {
+		wait := e.s.conflictBackoff(attempts)
+		e.obs.emit(ctx, Event{Kind: EventWait, Message: "backing off after a lost write", Duration: wait})
+		if err := backoff.Sleep(ctx, wait); err != nil {
 			status = 0
 			return fail(err)
 		}
@@ -510,7 +535,7 @@ func (e *engine) confirm(ctx context.Context, p plan, body []byte, log []string)
 	snap, err := e.read(ctx, p.url, p.shape)
 	if err != nil || !snap.exists || !p.shape.usable(snap.etag) || !p.same(snap.body, body) ||
 		e.log != nil && !slices.Equal(snap.log, log) {
-		e.s.logger.DebugContext(ctx, "ifmatch: version of the written document unknown", "url", redact(p.url), "error", errString(err))
+		e.obs.emit(ctx, Event{Kind: EventNote, Message: "version of the written document unknown", Err: err})
 		return snapshot{}, false
 	}
 	return snap, true
@@ -567,8 +592,11 @@ func (e *engine) create(ctx context.Context, p plan, next *draft) (written, erro
 	return written{url: created.url, attempts: 1, outcome: Created, snapshot: e.after(ctx, created, resp, next, nil)}, nil
 }
 
-// remove DELETEs u with the given precondition value ("" sends none).
-func (e *engine) remove(ctx context.Context, u string, sh *shape, ifMatch string) error {
+// remove DELETEs tg with the given precondition value ("" sends none).
+func (e *engine) remove(ctx context.Context, tg target, sh *shape, ifMatch string) (err error) {
+	ctx, done := e.obs.start(ctx, "delete", tg.resource)
+	defer func() { done(Event{Err: err}) }()
+	u := tg.url
 	if err := e.guard(); err != nil {
 		return err
 	}

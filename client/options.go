@@ -79,9 +79,14 @@ type Options struct {
 	// JSON clients always send "application/json".
 	ContentType string
 
-	// Logger receives one debug record per request and per decision of the loop.
-	// Nil means silent.
+	// Logger receives one debug record per event (see Observer): each
+	// operation's start and end, each request and each decision of the
+	// loop. Nil means silent.
 	Logger *slog.Logger
+
+	// Observer receives the same events as Logger, as values (see
+	// Observer), for metrics and traces. Nil means none.
+	Observer Observer
 
 	// IdempotentEdits declares that every edit passed to Update sets values
 	// rather than building on them (applying it twice gives what applying
@@ -313,6 +318,7 @@ type settings struct {
 	waitMin, waitMax time.Duration
 	contentType      string
 	logger           *slog.Logger
+	observer         Observer
 	protection       Protection
 	idempotentEdits  bool
 	writeLog         string
@@ -329,7 +335,7 @@ func resolve(o *Options) settings {
 			httpClient: o.HTTPClient, username: o.Username, password: o.Password,
 			maxAttempts: o.MaxAttempts, conflictBackoff: o.ConflictBackoff, weakRereads: o.WeakETagRereads,
 			onDeleted: o.OnDeleted, transportRetries: o.TransportRetries, waitMin: o.TransportWaitMin,
-			waitMax: o.TransportWaitMax, contentType: o.ContentType, logger: o.Logger,
+			waitMax: o.TransportWaitMax, contentType: o.ContentType, logger: o.Logger, observer: o.Observer,
 			protection: o.Protection, idempotentEdits: o.IdempotentEdits, writeLog: o.WriteLog,
 			writeLogSize: o.WriteLogSize, verify: o.VerifyWrites,
 			cacheSize: o.Cache.Size, cacheTTL: o.Cache.TTL,
@@ -370,9 +376,6 @@ func resolve(o *Options) settings {
 	}
 	if s.cacheTTL <= 0 {
 		s.cacheTTL = 30 * time.Second
-	}
-	if s.logger == nil {
-		s.logger = slog.New(slog.DiscardHandler)
 	}
 	return s
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/ifmatch/ifmatch/merge"
 )
 
 // The pipeline stands between the typed layer and the engine. A client
@@ -227,6 +229,15 @@ func (e *engine) run(ctx context.Context, ln *lane, b *batch) (written, error) {
 	p.sending = func() bool { return e.lanes.sending(b) }
 	p.lost = func() { e.lanes.lost(b) }
 	p.unsure = func() { e.lanes.unsure(b) }
+	p.began = func(wctx context.Context, write uint64) {
+		for _, j := range b.jobs {
+			e.obs.emit(j.ctx, Event{Kind: EventJoin, Write: write, Callers: len(b.jobs)})
+		}
+	}
+	if len(b.jobs) > 1 {
+		// The write is no one caller's: its events name none.
+		ctx = context.WithValue(ctx, scopeKey{}, (*scope)(nil))
+	}
 
 	w, err := e.write(ctx, p)
 	switch {
@@ -295,6 +306,7 @@ func (e *engine) compose(b *batch, cur snapshot, p plan) (*draft, error) {
 		s        = cur
 		composed []*job
 		made     bool
+		merges   []*merge.Report
 	)
 	for _, j := range live {
 		d, err := runStep(j, s)
@@ -322,6 +334,7 @@ func (e *engine) compose(b *batch, cur snapshot, p plan) (*draft, error) {
 		}
 		s = snapshot{exists: true, body: d.body, contentType: d.contentType, versionRaw: cur.versionRaw,
 			log: cur.log, lastModified: cur.lastModified}
+		merges = append(merges, d.merges...)
 		made = true
 	}
 	ls.mu.Lock()
@@ -333,7 +346,7 @@ func (e *engine) compose(b *batch, cur snapshot, p plan) (*draft, error) {
 	if !made {
 		return nil, nil
 	}
-	return &draft{body: s.body, contentType: s.contentType}, nil
+	return &draft{body: s.body, contentType: s.contentType, merges: merges}, nil
 }
 
 // runStep runs j's step on cur. A panic in the caller's code (an edit or

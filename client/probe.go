@@ -126,7 +126,7 @@ func (e *engine) unprobe(ctx context.Context, u string, sh *shape, removed bool)
 	}
 	var doc map[string]json.RawMessage
 	if json.Unmarshal(snap.body, &doc) != nil || doc["ifmatch-probe"] == nil {
-		e.s.logger.DebugContext(ctx, "ifmatch: probe: the scratch document holds someone else's data; left alone", "url", redact(u))
+		e.obs.emit(ctx, Event{Kind: EventNote, Message: "probe: the scratch document holds someone else's data; left alone", URL: redact(u)})
 		return
 	}
 	var header http.Header
@@ -134,7 +134,7 @@ func (e *engine) unprobe(ctx context.Context, u string, sh *shape, removed bool)
 		header = http.Header{sh.precondition: {snap.etag}}
 	}
 	if resp, err := e.tr.do(ctx, http.MethodDelete, u, header, nil, false); err != nil || resp.status >= 300 {
-		e.s.logger.DebugContext(ctx, "ifmatch: probe: scratch document not removed", "url", redact(u), "error", errString(err))
+		e.obs.emit(ctx, Event{Kind: EventNote, Message: "probe: scratch document not removed", URL: redact(u), Err: err})
 	}
 }
 
@@ -148,7 +148,9 @@ var ErrProbe = errors.New("ifmatch: probe failed")
 // probe runs the precondition probe on the scratch document at u, which
 // create makes (a PUT with If-None-Match: * when create is nil), and
 // removes it at the end.
-func (e *engine) probe(ctx context.Context, sh *shape, u string, create func(context.Context, []byte) (string, error), opts *ProbeOptions) (*ProbeReport, error) {
+func (e *engine) probe(ctx context.Context, sh *shape, u string, create func(context.Context, []byte) (string, error), opts *ProbeOptions) (_ *ProbeReport, err error) {
+	ctx, finish := e.obs.start(ctx, "probe", redact(u))
+	defer func() { finish(Event{Err: err}) }()
 	races, wait := 20, 2500*time.Millisecond
 	if opts != nil {
 		if opts.Races > 0 {

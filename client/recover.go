@@ -194,3 +194,14 @@ func (e *engine) decide(p plan, base, now snapshot, sent []byte, ids []string, i
 	}
 	return unsettled, &OutcomeError{Exists: now.exists, ETag: now.etag, Raw: e.whole(p.shape, now), Err: settled(lostErr)}
 }
+
+// String returns "undecided", "applied" or "not applied".
+func (s settlement) String() string {
+	switch s {
+	case applied:
+		return "applied"
+	case notApplied:
+		return "not applied"
+	}
+	return "undecided"
+}

@@ -157,7 +157,7 @@ func (c *StateClient[T]) DeleteContext(ctx context.Context, scope statedoc.Conte
 			return annotate(ErrLMSOwned, fmt.Sprintf("%s holds %s; delete the other documents one by one", scope, statedoc.LaunchDataStateID))
 		}
 	}
-	return c.r.t.eng.remove(ctx, tg.url, httpShape, "")
+	return c.r.t.eng.remove(ctx, tg, httpShape, "")
 }
 
 // List returns the stateIds stored in scope (without a Registration: of

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -35,7 +34,7 @@ type transport struct {
 	username string
 	password string
 	waitMax  time.Duration
-	log      *slog.Logger
+	obs      *observers
 }
 
 // response is a fully read answer.
@@ -63,8 +62,8 @@ func callerWaits(ctx context.Context) context.Context {
 	return context.WithValue(ctx, waitsKey{}, true)
 }
 
-func newTransport(s settings, header http.Header) *transport {
-	t := &transport{header: header, username: s.username, password: s.password, waitMax: s.waitMax, log: s.logger}
+func newTransport(s settings, header http.Header, obs *observers) *transport {
+	t := &transport{header: header, username: s.username, password: s.password, waitMax: s.waitMax, obs: obs}
 	t.rc = &retryablehttp.Client{
 		HTTPClient:   keepIdle(s.httpClient),
 		Logger:       nil,
@@ -241,18 +240,17 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 // have reached the server. For a write, an answer whose status line arrived
 // counts even if its body could not be read: the status says what happened.
 func (t *transport) do(ctx context.Context, method, u string, header http.Header, body []byte, safe bool) (*response, error) {
+	began := time.Now()
 	resp, err := t.send(ctx, method, u, header, body, safe)
-	attrs := []slog.Attr{
-		slog.String("method", method), slog.String("url", redact(u)),
-		slog.String("if_match", header.Get("If-Match")), slog.String("if_none_match", header.Get("If-None-Match")),
+	if t.obs.on() {
+		e := Event{Kind: EventExchange, Method: method, URL: redact(u), IfMatch: header.Get("If-Match"),
+			IfNoneMatch: header.Get("If-None-Match"), Duration: time.Since(began), Err: err}
+		if err == nil {
+			e.Status, e.ETag = resp.status, resp.etag()
+		}
+		t.obs.emit(ctx, e)
 	}
-	if err != nil {
-		t.log.LogAttrs(ctx, slog.LevelDebug, "ifmatch: request failed", append(attrs, slog.String("error", err.Error()))...)
-		return nil, err
-	}
-	t.log.LogAttrs(ctx, slog.LevelDebug, "ifmatch: exchange",
-		append(attrs, slog.Int("status", resp.status), slog.String("etag", resp.etag()))...)
-	return resp, nil
+	return resp, err
 }
 
 func (t *transport) send(ctx context.Context, method, u string, header http.Header, body []byte, safe bool) (*response, error) {
@@ -307,8 +305,7 @@ func (t *transport) send(ctx context.Context, method, u string, header http.Head
 	case err != nil:
 		// The status of a write's answer says what happened, whatever its
 		// body.
-		t.log.LogAttrs(ctx, slog.LevelDebug, "ifmatch: answer body lost; the status stands",
-			slog.String("method", method), slog.String("url", redact(u)), slog.String("error", err.Error()))
+		t.obs.emit(ctx, Event{Kind: EventNote, Message: "answer body lost; the status stands", Method: method, URL: redact(u), Err: err})
 		data = nil
 	}
 	return &response{status: resp.StatusCode, header: resp.Header, body: data}, nil

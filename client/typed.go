@@ -121,7 +121,9 @@ func (c *typed[T]) plan(op string, tg target, start *snapshot, step func(snapsho
 }
 
 // get reads the document at tg.
-func (c *typed[T]) get(ctx context.Context, tg target) (Doc[T], error) {
+func (c *typed[T]) get(ctx context.Context, tg target) (d Doc[T], err error) {
+	ctx, done := c.eng.obs.start(ctx, "get", tg.resource)
+	defer func() { done(Event{Err: err, ETag: d.ETag}) }()
 	snap, err := c.eng.read(ctx, tg.url, c.shape)
 	if err != nil {
 		return Doc[T]{}, err
@@ -151,7 +153,9 @@ func (c *typed[T]) doc(s snapshot) (Doc[T], error) {
 }
 
 // create POSTs v as a new document to the collection at tg.
-func (c *typed[T]) create(ctx context.Context, tg target, v T) (Result[T], string, error) {
+func (c *typed[T]) create(ctx context.Context, tg target, v T) (r Result[T], u string, err error) {
+	ctx, done := c.eng.obs.start(ctx, "create", tg.resource)
+	defer func() { done(Event{Err: err, ETag: r.ETag, Outcome: r.Outcome, Attempts: r.Attempts}) }()
 	if err := c.eng.guard(); err != nil {
 		return Result[T]{}, "", &WriteError{Op: "create", Resource: tg.resource, Err: err}
 	}
@@ -163,12 +167,14 @@ func (c *typed[T]) create(ctx context.Context, tg target, v T) (Result[T], strin
 	if err != nil {
 		return Result[T]{}, "", err
 	}
-	r, err := c.result(w, nil)
+	r, err = c.result(w, nil)
 	return r, w.url, err
 }
 
 // update runs an Update (see StateClient.Update) of the document at tg.
-func (c *typed[T]) update(ctx context.Context, tg target, edit func(T) (T, error)) (Result[T], error) {
+func (c *typed[T]) update(ctx context.Context, tg target, edit func(T) (T, error)) (r Result[T], err error) {
+	ctx, done := c.eng.obs.start(ctx, "update", tg.resource)
+	defer func() { done(Event{Err: err, ETag: r.ETag, Outcome: r.Outcome, Attempts: r.Attempts}) }()
 	step := func(cur snapshot) (*draft, error) {
 		var (
 			v    T
@@ -209,8 +215,9 @@ func (c *typed[T]) update(ctx context.Context, tg target, edit func(T) (T, error
 }
 
 // save runs a Save (see StateClient.Save) of the document at tg.
-func (c *typed[T]) save(ctx context.Context, tg target, base Doc[T], ours T, m merge.Func[T]) (Result[T], error) {
-	var err error
+func (c *typed[T]) save(ctx context.Context, tg target, base Doc[T], ours T, m merge.Func[T]) (r Result[T], err error) {
+	ctx, done := c.eng.obs.start(ctx, "save", tg.resource)
+	defer func() { done(Event{Err: err, ETag: r.ETag, Outcome: r.Outcome, Attempts: r.Attempts}) }()
 	b := snapshot{exists: base.Exists, etag: base.ETag, contentType: base.ContentType, lastModified: base.LastModified}
 	hasRaw := !base.Exists || base.Raw != nil
 	var from []byte
@@ -290,7 +297,7 @@ func (c *typed[T]) save(ctx context.Context, tg target, base Doc[T], ours T, m m
 		}
 		b = cur
 		o = snapshot{exists: true, body: merged, contentType: c.codec.contentType(cur)}
-		return &draft{body: o.body, contentType: o.contentType}, nil
+		return &draft{body: o.body, contentType: o.contentType, merges: []*merge.Report{rep}}, nil
 	}
 	start := &b
 	if !hasRaw {

@@ -226,16 +226,18 @@ func (r *resource[T]) delete(ctx context.Context, k key, etagValue string) error
 	if err := checkDeleteVersion(httpShape, etagValue, tg.resource); err != nil {
 		return err
 	}
-	return r.t.eng.remove(ctx, tg.url, httpShape, etagValue)
+	return r.t.eng.remove(ctx, tg, httpShape, etagValue)
 }
 
 // list GETs the ids the list query q names, keeping those stored strictly
 // after since when it is not zero.
-func (r *resource[T]) list(ctx context.Context, q key, since time.Time, what string) ([]string, error) {
+func (r *resource[T]) list(ctx context.Context, q key, since time.Time, what string) (ids []string, err error) {
 	tg, err := r.target(ctx, q)
 	if err != nil {
 		return nil, err
 	}
+	ctx, done := r.t.eng.obs.start(ctx, "list", tg.resource)
+	defer func() { done(Event{Err: err}) }()
 	u := tg.url
 	if !since.IsZero() {
 		u += "&since=" + url.QueryEscape(since.UTC().Format(time.RFC3339Nano))
@@ -247,7 +249,6 @@ func (r *resource[T]) list(ctx context.Context, q key, since time.Time, what str
 	if _, err := checkResponse(listRequest, http.MethodGet, u, resp); err != nil {
 		return nil, err
 	}
-	var ids []string
 	if err := json.Unmarshal(resp.body, &ids); err != nil {
 		return nil, fmt.Errorf("%w: %s list: %v", ErrInvalidDocument, what, err)
 	}
