@@ -16,12 +16,15 @@ import (
 
 // snapshot is one version of a document as the server gave it.
 type snapshot struct {
-	exists       bool
-	body         []byte // without a version field kept in the body
-	contentType  string
-	etag         string   // the version, exactly as read
-	versionRaw   []byte   // the JSON text of a version field, nil otherwise
-	whole        []byte   // the document with its version field, as read; nil if not read
+	exists      bool
+	body        []byte // without a version field kept in the body
+	contentType string
+	etag        string // the version, exactly as read
+	versionRaw  []byte // the JSON text of a version field, nil otherwise
+	whole       []byte // the document with its version field, as read; nil if not read
+	// under is, for a version the pipeline composed from callers' edits,
+	// the version read from the server that it was made on; nil otherwise.
+	under        *snapshot
 	log          []string // the ids of the write log (Options.WriteLog), nil if none
 	lastModified time.Time
 }
@@ -68,6 +71,10 @@ type draft struct {
 	// merges are the reports of the merges that made it (nil for a
 	// caller's merge function), one per merge.
 	merges []*merge.Report
+	// commit, when not nil, is called when the draft is about to be
+	// sent: a step that keeps state between rounds (Save's base and ours)
+	// advances it only for a draft that was sent.
+	commit func()
 }
 
 // written is what a completed write leaves.
@@ -269,7 +276,7 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 				return fail(err)
 			}
 		}
-		seen = seen || cur.exists
+		seen = seen || (cur.exists && !hinted)
 		if e.log != nil && cur.exists && e.log.holdsAny(cur.log, sent) {
 			// An earlier attempt is in this version after all (applied
 			// though its answer said otherwise, or built on by another
@@ -342,6 +349,9 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 		if p.sending != nil && !p.sending() {
 			continue // a caller left: compute the draft again without it
 		}
+		if next.commit != nil {
+			next.commit()
+		}
 		attempts++
 		if attempts == 1 {
 			created = !cur.exists
@@ -383,14 +393,14 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 			if waits > e.s.transportRetries || ok && ra > e.s.waitMax || attempts >= e.s.maxAttempts {
 				return fail(err)
 			}
+			if !wasResent {
+				lost() // not processed: callers may leave during the wait
+			}
 			d := waitFor(e.s.waitMin, e.s.waitMax, waits, resp.status, resp.header)
 			e.obs.emit(ctx, Event{Kind: EventWait, Message: "write not processed, waiting", Status: resp.status, Duration: d})
 			if err := backoff.Sleep(ctx, d); err != nil {
 				status = 0
 				return fail(err)
-			}
-			if !wasResent {
-				lost()
 			}
 			if wasResent && pending == nil && e.log == nil {
 				// (With a write log, a first attempt that lands late leaves
@@ -406,6 +416,10 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 				// Acknowledged, yet not there: a server that checks and
 				// writes without a lock let another write replace it.
 				e.obs.emit(ctx, Event{Kind: EventNote, Message: "acknowledged write missing, writing again"})
+				doubt = true // acknowledged once: its callers stay to the end
+				if p.unsure != nil {
+					p.unsure()
+				}
 				cur, have, seen, hinted = now, true, true, false
 				if attempts >= e.s.maxAttempts {
 					return fail(ErrConflict)
@@ -610,6 +624,7 @@ func (e *engine) remove(ctx context.Context, tg target, sh *shape, ifMatch strin
 		return err // nothing sent
 	}
 	resp, err := e.tr.do(ctx, http.MethodDelete, u, header, nil, false)
+	e.cache.drop(u) // again: a write may have put a version back meanwhile
 	if err != nil {
 		return unknownOutcome(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"time"
 
@@ -43,9 +44,11 @@ type job struct {
 	done chan struct{} // closed when out, err or panicked are set
 
 	// Guarded by lanes.mu.
-	state jobState
-	sends int // writes sent with this job's edit
-	b     *batch
+	state   jobState
+	sends   int // writes sent with this job's edit
+	b       *batch
+	inStep  bool // its step is running
+	leaving bool // its caller left while its step ran: end it after
 
 	// Set before done is closed.
 	out      written
@@ -69,6 +72,7 @@ type batch struct {
 // drains it, and is dropped as soon as its queue is empty.
 type lane struct {
 	queue []*job
+	alone int // the first jobs of queue go in writes of their own
 	// last is the version the lane's last write left, used as the next
 	// batch's starting point; owned by the draining goroutine.
 	last *snapshot
@@ -85,6 +89,14 @@ func (ls *lanes) active() int {
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
 	return len(ls.byURL)
+}
+
+// busy reports whether u has a lane: a write to it is queued or in
+// flight.
+func (ls *lanes) busy(u string) bool {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	return ls.byURL[u] != nil
 }
 
 // submit runs p through the document's lane and returns its own result.
@@ -115,13 +127,31 @@ func (e *engine) submit(ctx context.Context, p plan) (written, error) {
 	case <-ctx.Done():
 		ls.mu.Lock()
 		ls.withdraw(j, ln)
+		inFlight := j.state == jobSent
 		ls.mu.Unlock()
+		if inFlight && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			// The caller's time is up while its edit is in a write in
+			// flight: it may be applied or not.
+			select {
+			case <-j.done:
+			default:
+				return written{}, &WriteError{Op: p.op, Resource: p.resource, Attempts: j.attemptsSoFar(ls),
+					Err: wrap(ErrOutcomeUnknown, ctx.Err())}
+			}
+		}
 		<-j.done
 	}
 	if j.panicked != nil {
 		panic(j.panicked)
 	}
 	return j.out, j.err
+}
+
+// attemptsSoFar returns the writes sent with j's edit.
+func (j *job) attemptsSoFar(ls *lanes) int {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	return j.sends
 }
 
 // withdraw ends j with its context's error if it is in no write in
@@ -136,6 +166,10 @@ func (ls *lanes) withdraw(j *job, ln *lane) {
 			}
 		}
 	case jobReady:
+		if j.inStep {
+			j.leaving = true // ended when its step returns
+			return
+		}
 	default:
 		return
 	}
@@ -174,21 +208,90 @@ func (e *engine) drain(u string, ln *lane) {
 	ls := &e.lanes
 	ls.mu.Lock()
 	for len(ln.queue) > 0 {
-		b := &batch{jobs: ln.queue}
-		ln.queue = nil
+		var b *batch
+		if ln.alone > 0 {
+			// After a refused batch, its edits go one by one.
+			b = &batch{jobs: ln.queue[:1:1]}
+			ln.queue = ln.queue[1:]
+			ln.alone--
+		} else {
+			b = &batch{jobs: ln.queue}
+			ln.queue = nil
+		}
 		for _, j := range b.jobs {
 			j.state, j.b = jobReady, b
 		}
 		ctx, cancel := batchContext(b.jobs)
 		b.cancel = cancel
 		ls.mu.Unlock()
-		w, err := e.run(ctx, ln, b)
+		w, err, pv := e.runSafely(ctx, ln, b)
 		cancel()
 		ls.mu.Lock()
-		e.deliver(b, w, err)
+		switch {
+		case pv != nil:
+			// Code of the caller's (an option's function, a transport,
+			// an observer) panicked in the write: each caller panics.
+			for _, j := range b.jobs {
+				if j.state != jobDone {
+					j.panicked = pv
+					ls.end(j, written{}, fmt.Errorf("ifmatch: the %s of %s panicked: %v", j.p.op, j.p.resource, pv))
+				}
+			}
+		case refusedDocument(err) && len(live(b)) > 1:
+			// The server refused the document the edits made together
+			// (too large, invalid): each edit goes again alone, so that
+			// one bad edit fails only its own caller.
+			rest := live(b)
+			for _, j := range rest {
+				j.state, j.b = jobQueued, nil
+			}
+			ln.queue = append(rest, ln.queue...)
+			ln.alone += len(rest)
+		default:
+			e.deliver(b, w, err)
+		}
 	}
 	delete(ls.byURL, u)
 	ls.mu.Unlock()
+}
+
+// live returns the jobs of b not yet ended; called with lanes.mu held.
+func live(b *batch) []*job {
+	var out []*job
+	for _, j := range b.jobs {
+		if j.state != jobDone {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// refusedDocument reports whether err is the server refusing a write for
+// what it held (400, 413, 422), as opposed to a conflict, a transport
+// failure or an edit's own error.
+func refusedDocument(err error) bool {
+	var we *WriteError
+	if !errors.As(err, &we) {
+		return false
+	}
+	switch we.Status {
+	case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity:
+		return true
+	}
+	return false
+}
+
+// runSafely is run, with a panic in it returned as pv.
+func (e *engine) runSafely(ctx context.Context, ln *lane, b *batch) (w written, err error, pv any) {
+	defer func() {
+		if r := recover(); r != nil {
+			ln.last = nil
+			e.cache.drop(b.jobs[0].p.url)
+			pv = r
+		}
+	}()
+	w, err = e.run(ctx, ln, b)
+	return w, err, nil
 }
 
 // batchContext is the context a batch's write runs under: its callers'
@@ -241,7 +344,9 @@ func (e *engine) run(ctx context.Context, ln *lane, b *batch) (written, error) {
 
 	w, err := e.write(ctx, p)
 	switch {
-	case errors.Is(err, errNoEdits):
+	case errors.Is(err, errNoEdits), errors.Is(ctx.Err(), context.Canceled):
+		// Every caller left before anything was sent: the version held
+		// is as good as before.
 	case err == nil && w.exists && p.shape.usable(w.etag):
 		s := w.snapshot
 		ln.last = &s
@@ -307,9 +412,31 @@ func (e *engine) compose(b *batch, cur snapshot, p plan) (*draft, error) {
 		composed []*job
 		made     bool
 		merges   []*merge.Report
+		commits  []func()
 	)
 	for _, j := range live {
+		ls.mu.Lock()
+		if j.state == jobReady && j.ctx.Err() != nil {
+			ls.withdraw(j, nil)
+		}
+		if j.state == jobDone {
+			ls.mu.Unlock()
+			continue
+		}
+		j.inStep = true
+		ls.mu.Unlock()
 		d, err := runStep(j, s)
+		ls.mu.Lock()
+		j.inStep = false
+		if j.leaving {
+			// Its caller left while the step ran: its edit is not sent
+			// (a panic in it still reaches the caller).
+			j.leaving = false
+			ls.end(j, written{}, &WriteError{Op: j.p.op, Resource: j.p.resource, Attempts: j.sends, Err: j.ctx.Err()})
+			ls.mu.Unlock()
+			continue
+		}
+		ls.mu.Unlock()
 		if err == nil && d != nil {
 			d.body, err = p.shape.strip(d.body)
 			if err == nil {
@@ -333,8 +460,11 @@ func (e *engine) compose(b *batch, cur snapshot, p plan) (*draft, error) {
 			j.changed = !s.exists || !(bytes.Equal(d.body, s.body) || p.same(d.body, s.body))
 		}
 		s = snapshot{exists: true, body: d.body, contentType: d.contentType, versionRaw: cur.versionRaw,
-			log: cur.log, lastModified: cur.lastModified}
+			log: cur.log, lastModified: cur.lastModified, under: &cur}
 		merges = append(merges, d.merges...)
+		if d.commit != nil {
+			commits = append(commits, d.commit)
+		}
 		made = true
 	}
 	ls.mu.Lock()
@@ -346,7 +476,12 @@ func (e *engine) compose(b *batch, cur snapshot, p plan) (*draft, error) {
 	if !made {
 		return nil, nil
 	}
-	return &draft{body: s.body, contentType: s.contentType, merges: merges}, nil
+	commit := func() {
+		for _, c := range commits {
+			c()
+		}
+	}
+	return &draft{body: s.body, contentType: s.contentType, merges: merges, commit: commit}, nil
 }
 
 // runStep runs j's step on cur. A panic in the caller's code (an edit or

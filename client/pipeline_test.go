@@ -8,6 +8,7 @@ import (
 	"math/rand"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -621,4 +622,206 @@ func TestDocumentClientCoalesces(t *testing.T) {
 		}
 	}
 	assert.LessOrEqual(t, puts, 5)
+}
+
+// TestCachedVersionIsNoProofOfExistence: a document deleted before the
+// call, whose version the client still holds, is created again, not
+// reported as deleted during the write.
+func TestCachedVersionIsNoProofOfExistence(t *testing.T) {
+	srv := newServer(t, nil)
+	c := newClient[tally](t, srv, &client.Options{Cache: client.CacheOptions{Size: 10}, OnDeleted: client.FailDeleted})
+	_, err := c.Update(context.Background(), key, addToken("a"))
+	require.NoError(t, err)
+	srv.DeleteDocument(key) // another process, before the call
+	res, err := c.Update(context.Background(), key, addToken("b"))
+	require.NoError(t, err)
+	assert.Equal(t, client.Created, res.Outcome)
+	assert.Equal(t, []string{"b"}, storedTally(t, srv, key).Seen)
+}
+
+// TestLeavingCallersEditDoesNotRun: a caller that leaves while an edit
+// before its own runs gets its context's error, and its edit never runs.
+func TestLeavingCallersEditDoesNotRun(t *testing.T) {
+	srv := newServer(t, nil)
+	g := gate(t, srv, nil)
+	c := gatedClient[tally](t, g, nil)
+	first := make(chan error, 1)
+	go func() { _, err := c.Update(context.Background(), key, addToken("first")); first <- err }()
+	waitFor(t, g.arrived, "the first PUT")
+
+	slowStarted := make(chan struct{})
+	var once sync.Once
+	slow := make(chan error, 1)
+	go func() {
+		_, err := c.Update(context.Background(), key, func(d tally) (tally, error) {
+			once.Do(func() { close(slowStarted) })
+			time.Sleep(100 * time.Millisecond)
+			d.Count++
+			return d, nil
+		})
+		slow <- err
+	}()
+	time.Sleep(10 * time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
+	var ran atomic.Bool
+	leaving := make(chan error, 1)
+	go func() {
+		_, err := c.Update(ctx, key, func(d tally) (tally, error) { ran.Store(true); return d, nil })
+		leaving <- err
+	}()
+	time.Sleep(10 * time.Millisecond)
+	g.release <- struct{}{}
+	waitFor(t, slowStarted, "the slow edit")
+	cancel()
+	require.ErrorIs(t, waitFor(t, leaving, "the leaving caller"), context.Canceled)
+	waitFor(t, g.arrived, "the batch's PUT")
+	g.release <- struct{}{}
+	require.NoError(t, waitFor(t, slow, "the slow edit's caller"))
+	require.NoError(t, waitFor(t, first, "the first caller"))
+	assert.False(t, ran.Load(), "the edit of a caller that left never runs")
+}
+
+// TestPanicInOptionsReachesTheCaller: a panic in the caller's code that
+// runs inside the write (here a backoff function) panics in the caller's
+// goroutine, where it can be recovered, and the client goes on working.
+func TestPanicInOptionsReachesTheCaller(t *testing.T) {
+	srv := newServer(t, nil)
+	srv.SetDocument(key, "application/json", []byte(`{"seen":[],"count":0}`))
+	srv.Script(statedoctest.Script{Method: http.MethodPut, Status: http.StatusPreconditionFailed, Times: 1})
+	c := newClient[tally](t, srv, &client.Options{ConflictBackoff: func(int) time.Duration { panic("backoff bug") }})
+	recovered := func() (r any) {
+		defer func() { r = recover() }()
+		_, _ = c.Update(context.Background(), key, addToken("x"))
+		return nil
+	}()
+	assert.Equal(t, "backoff bug", recovered)
+	_, err := c.Update(context.Background(), key, addToken("y"))
+	require.NoError(t, err, "the document's lane still works")
+	assert.Equal(t, []string{"y"}, storedTally(t, srv, key).Seen)
+}
+
+// TestCancelDuringRetryAfterWait: a write answered 429 was not processed;
+// its caller may leave during the wait the server asked for.
+func TestCancelDuringRetryAfterWait(t *testing.T) {
+	srv := newServer(t, nil)
+	srv.Script(statedoctest.Script{Method: http.MethodPut, Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"3"}}})
+	c := newClient[tally](t, srv, &client.Options{TransportWaitMax: 5 * time.Second})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { _, err := c.Update(ctx, key, addToken("mine")); done <- err }()
+	require.Eventually(t, func() bool { return countStatus(srv, http.MethodPut, http.StatusTooManyRequests) == 1 }, waitLimit, waitTick)
+	cancel()
+	began := time.Now()
+	err := waitFor(t, done, "the caller")
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Less(t, time.Since(began), time.Second, "not held for the 3 s the server asked")
+	_, ok := srv.Document(key)
+	assert.False(t, ok)
+}
+
+// TestBatchedSaveSurvivesARemovedEdit: a Save that went with an edit whose
+// caller then left keeps its own change.
+func TestBatchedSaveSurvivesARemovedEdit(t *testing.T) {
+	srv := newServer(t, nil)
+	srv.SetDocument(key, "application/json", []byte(`{"page":1}`))
+	g := gate(t, srv, nil)
+	c := gatedClient[progress](t, g, nil)
+	base, err := c.Get(context.Background(), key)
+	require.NoError(t, err)
+	first := make(chan error, 1)
+	go func() {
+		_, err := c.Update(context.Background(), key, func(p progress) (progress, error) { p.Checked = map[string]bool{"x": true}; return p, nil })
+		first <- err
+	}()
+	waitFor(t, g.arrived, "the first PUT")
+
+	xctx, cancelX := context.WithCancel(context.Background())
+	xDone := make(chan error, 1)
+	go func() {
+		_, err := c.Update(xctx, key, func(p progress) (progress, error) { p.Page = 5; return p, nil })
+		xDone <- err
+	}()
+	time.Sleep(10 * time.Millisecond)
+	// Theirs wins unless only ours changed a value.
+	theirsFirst := func(b, o, th progress) (progress, error) {
+		if th.Page == b.Page {
+			th.Page = o.Page
+		}
+		return th, nil
+	}
+	saved := make(chan error, 1)
+	go func() {
+		_, err := c.Save(context.Background(), key, base, progress{Page: 9}, theirsFirst)
+		saved <- err
+	}()
+	time.Sleep(10 * time.Millisecond)
+	slowStarted := make(chan struct{})
+	var once sync.Once
+	slow := make(chan error, 1)
+	go func() {
+		_, err := c.Update(context.Background(), key, func(p progress) (progress, error) {
+			once.Do(func() { close(slowStarted) })
+			time.Sleep(50 * time.Millisecond)
+			return p, nil
+		})
+		slow <- err
+	}()
+	time.Sleep(10 * time.Millisecond)
+	g.release <- struct{}{}
+	waitFor(t, slowStarted, "the slow edit")
+	cancelX()
+	require.ErrorIs(t, waitFor(t, xDone, "X"), context.Canceled)
+	waitFor(t, g.arrived, "the batch's PUT")
+	g.release <- struct{}{}
+	require.NoError(t, waitFor(t, saved, "the Save"))
+	require.NoError(t, waitFor(t, slow, "the slow edit"))
+	require.NoError(t, waitFor(t, first, "the first edit"))
+	assert.JSONEq(t, `{"page":9,"checked":{"x":true}}`, storedJSON(t, srv), "as the Save alone would have written")
+}
+
+// TestDeadlineWhileInFlight: a caller whose deadline passes while its edit
+// is in a write in flight gets ErrOutcomeUnknown at its deadline.
+func TestDeadlineWhileInFlight(t *testing.T) {
+	srv := newServer(t, nil)
+	g := gate(t, srv, nil)
+	c := gatedClient[tally](t, g, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { _, err := c.Update(ctx, key, addToken("mine")); done <- err }()
+	waitFor(t, g.arrived, "the PUT")
+	err := waitFor(t, done, "the caller")
+	require.ErrorIs(t, err, client.ErrOutcomeUnknown)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	var we *client.WriteError
+	require.ErrorAs(t, err, &we)
+	assert.Equal(t, 1, we.Attempts)
+	g.release <- struct{}{}
+}
+
+// TestRefusedBatchGoesAgainOneByOne: when the server refuses the document
+// that several edits made together (here: too large), each edit is
+// written alone, and only the one that cannot be written fails.
+func TestRefusedBatchGoesAgainOneByOne(t *testing.T) {
+	srv := newServer(t, &statedoctest.Options{MaxDocumentSize: 260})
+	g := gate(t, srv, func(r *http.Request) bool { return countMethod(srv, http.MethodPut) == 0 })
+	c := gatedClient[tally](t, g, nil)
+	first := make(chan error, 1)
+	go func() { _, err := c.Update(context.Background(), key, addToken("first")); first <- err }()
+	waitFor(t, g.arrived, "the first PUT")
+	edits := []string{strings.Repeat("a", 60), strings.Repeat("b", 60), strings.Repeat("c", 300)}
+	errs := make([]error, len(edits))
+	var wg sync.WaitGroup
+	for i, tok := range edits {
+		wg.Add(1)
+		go func() { defer wg.Done(); _, errs[i] = c.Update(context.Background(), key, addToken(tok)) }()
+		time.Sleep(5 * time.Millisecond)
+	}
+	g.release <- struct{}{}
+	wg.Wait()
+	require.NoError(t, <-first)
+	require.NoError(t, errs[0])
+	require.NoError(t, errs[1])
+	require.ErrorIs(t, errs[2], client.ErrTooLarge)
+	assert.Equal(t, []string{"first", edits[0], edits[1]}, storedTally(t, srv, key).Seen)
 }

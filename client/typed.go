@@ -128,10 +128,14 @@ func (c *typed[T]) get(ctx context.Context, tg target) (d Doc[T], err error) {
 	if err != nil {
 		return Doc[T]{}, err
 	}
-	if snap.exists && c.shape.usable(snap.etag) {
-		c.eng.cache.put(tg.url, snap)
-	} else {
-		c.eng.cache.drop(tg.url)
+	// A read that overlaps a write of this client may be older than what
+	// the write leaves: the write's result goes in the cache instead.
+	if !c.eng.lanes.busy(tg.url) {
+		if snap.exists && c.shape.usable(snap.etag) {
+			c.eng.cache.put(tg.url, snap)
+		} else {
+			c.eng.cache.drop(tg.url)
+		}
 	}
 	return c.doc(snap)
 }
@@ -258,46 +262,77 @@ func (c *typed[T]) save(ctx context.Context, tg target, base Doc[T], ours T, m m
 	o := snapshot{exists: true, body: oursBody, contentType: c.codec.contentType(b)}
 
 	var report *merge.Report
-	step := func(cur snapshot) (*draft, error) {
+	// advance brings ours onto srv, a version read from the server: it
+	// returns the next round's base and ours, and the report of a merge,
+	// leaving the step's state as it is until the write is sent.
+	advance := func(srv snapshot) (nb, no snapshot, nh bool, rep *merge.Report, merged bool, err error) {
+		nb, no, nh = b, o, hasRaw
 		switch {
-		case c.shape.sameVersion(cur, b):
+		case c.shape.sameVersion(srv, b):
 			// Ours was made on this very version. Without base.Raw, b's
 			// body is only T's view of it: make the change on the stored
 			// bytes just read, so that what T does not declare survives.
 			if !hasRaw {
-				body, err := c.codec.apply(from, to, cur)
+				body, err := c.codec.apply(from, to, srv)
 				if err != nil {
-					return nil, err
+					return nb, no, nh, nil, false, err
 				}
-				b, hasRaw = cur, true
-				o = snapshot{exists: true, body: body, contentType: c.codec.contentType(cur)}
+				nb, nh = srv, true
+				no = snapshot{exists: true, body: body, contentType: c.codec.contentType(srv)}
 			}
-			return &draft{body: o.body, contentType: o.contentType}, nil
-		case !cur.exists:
+			return nb, no, nh, nil, false, nil
+		case !srv.exists:
 			// The document was deleted: ours recreates it, without what
 			// it only carried over from the deleted version.
 			body, err := c.codec.recreate(b, o)
 			if err != nil {
-				return nil, err
+				return nb, no, nh, nil, false, err
 			}
-			b = cur
-			o = snapshot{exists: true, body: body, contentType: o.contentType}
-			return &draft{body: o.body, contentType: o.contentType}, nil
+			return srv, snapshot{exists: true, body: body, contentType: o.contentType}, nh, nil, false, nil
 		}
-		merged, rep, err := c.merge(b, o, cur, m)
+		body, rep, err := c.merge(b, o, srv, m)
+		if err != nil {
+			return nb, no, nh, nil, false, err
+		}
+		return srv, snapshot{exists: true, body: body, contentType: c.codec.contentType(srv)}, nh, rep, true, nil
+	}
+	step := func(cur snapshot) (*draft, error) {
+		srv := cur
+		if cur.under != nil {
+			srv = *cur.under
+		}
+		nb, no, nh, rep, merged, err := advance(srv)
 		if err != nil {
 			return nil, err
 		}
-		if rep != nil {
-			if report == nil {
-				report = &merge.Report{}
-			}
-			report.Decisions = append(report.Decisions, rep.Decisions...)
-			report.Omitted += rep.Omitted
+		var reps []*merge.Report
+		if merged {
+			reps = append(reps, rep)
 		}
-		b = cur
-		o = snapshot{exists: true, body: merged, contentType: c.codec.contentType(cur)}
-		return &draft{body: o.body, contentType: o.contentType, merges: []*merge.Report{rep}}, nil
+		body := no.body
+		if cur.under != nil {
+			// Edits of other callers that go in the same write were
+			// applied before this one: bring ours onto what they made.
+			mb, rep, err := c.merge(nb, no, cur, m)
+			if err != nil {
+				return nil, err
+			}
+			body, reps = mb, append(reps, rep)
+		}
+		commit := func() {
+			b, o, hasRaw = nb, no, nh
+			for _, r := range reps {
+				if r == nil {
+					continue
+				}
+				if report == nil {
+					report = &merge.Report{}
+				}
+				report.Decisions = append(report.Decisions, r.Decisions...)
+				report.Omitted += r.Omitted
+			}
+		}
+		return &draft{body: body, contentType: no.contentType, merges: reps, commit: commit}, nil
 	}
 	start := &b
 	if !hasRaw {
