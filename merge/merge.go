@@ -171,17 +171,19 @@ func JSON(base, ours, theirs []byte, opts *Options) ([]byte, *Report, error) {
 
 // merge is JSON with a merger made from the options.
 func (m *merger) merge(base, ours, theirs []byte) ([]byte, *Report, error) {
-	b, err := parseInput(base, "base")
-	if err != nil {
-		return nil, nil, err
+	// Ours and theirs are versions of base: their values that keep base's
+	// text are base's, decoded once.
+	b, depth, serr := decodeLike(base, nil, 0)
+	if serr != nil {
+		return nil, nil, inputError("base", serr)
 	}
-	o, err := parseInput(ours, "ours")
-	if err != nil {
-		return nil, nil, err
+	o, _, serr := decodeLike(ours, b, depth)
+	if serr != nil {
+		return nil, nil, inputError("ours", serr)
 	}
-	t, err := parseInput(theirs, "theirs")
-	if err != nil {
-		return nil, nil, err
+	t, _, serr := decodeLike(theirs, b, depth)
+	if serr != nil {
+		return nil, nil, inputError("theirs", serr)
 	}
 	m.reportLeft = reportPathBytes(len(base) + len(ours) + len(theirs))
 	res, err := m.value(b, o, t)
@@ -399,7 +401,7 @@ func (m *merger) object(base, ours, theirs *node) (*node, error) {
 	unchanged := true
 	for i, k := range theirs.keys {
 		n := m.enter(k)
-		v, err := m.value(base.member(k), ours.member(k), theirs.kids[i])
+		v, err := m.value(base.memberNear(k, i), ours.memberNear(k, i), theirs.kids[i])
 		m.leave(n)
 		if err != nil {
 			return nil, err
@@ -417,7 +419,7 @@ func (m *merger) object(base, ours, theirs *node) (*node, error) {
 			continue
 		}
 		n := m.enter(k)
-		v, err := m.value(base.member(k), ours.kids[i], nil)
+		v, err := m.value(base.memberNear(k, i), ours.kids[i], nil)
 		m.leave(n)
 		if err != nil {
 			return nil, err

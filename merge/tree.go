@@ -13,8 +13,9 @@ import (
 const maxDepth = 10000
 
 // indexThreshold is the member count above which an object keeps a map from
-// key to member position; smaller objects are searched linearly.
-const indexThreshold = 8
+// key to member position; smaller objects are searched linearly, which
+// costs less than a map's memory for the objects of most documents.
+const indexThreshold = 32
 
 // kind is the type of a JSON value.
 type kind uint8
@@ -64,6 +65,31 @@ func (n *node) member(key string) *node {
 	return nil
 }
 
+// position returns the position of the member whose name has the bytes
+// name, and whether there is one.
+func (n *node) position(name []byte) (int, bool) {
+	if n.index != nil {
+		i, ok := n.index[string(name)]
+		return i, ok
+	}
+	for i, k := range n.keys {
+		if k == string(name) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// memberNear returns the value of the member named key, looked for first
+// at position i, where versions of one object most often hold it; nil when
+// there is none.
+func (n *node) memberNear(key string, i int) *node {
+	if i < len(n.keys) && n.keys[i] == key {
+		return n.kids[i]
+	}
+	return n.member(key)
+}
+
 // has reports whether an object has a member named key.
 func (n *node) has(key string) bool {
 	if n.index != nil {
@@ -97,12 +123,25 @@ type decoder struct {
 	data []byte
 	// text is a copy of data as a string: strings without escapes, member
 	// names and numbers are substrings of it, which saves an allocation
-	// for each of them.
-	text  string
-	pos   int
-	depth int
-	slab  []node
+	// for each of them. A decoder that reuses another tree's values starts
+	// without it and copies strings one by one (see sub).
+	text     string
+	haveText bool
+	// copied counts the bytes of strings copied one by one.
+	copied  int
+	pos     int
+	depth   int
+	deepest int
+	slab    []node
+	// block bounds the number of nodes of the next slab (see alloc).
+	block int
 	err   *syntaxError
+	// like reports that values may be taken from a tree decoded before
+	// (see decodeLike): likeDepth is that tree's deepest nesting, and
+	// shareWork the bytes still to spend comparing its texts with data.
+	like      bool
+	likeDepth int
+	shareWork int
 	// keyStack and valStack collect the members of the containers being
 	// decoded; each container copies its own out at its end, so that
 	// member slices are allocated once, at their final size.
@@ -113,26 +152,54 @@ type decoder struct {
 // parse decodes one JSON text. It rejects empty input, trailing data,
 // duplicate member names, invalid UTF-8 and nesting deeper than maxDepth.
 func parse(data []byte) (*node, *syntaxError) {
-	d := decoder{data: data, text: string(data)}
+	n, _, err := decodeLike(data, nil, 0)
+	return n, err
+}
+
+// decodeLike decodes one JSON text as parse does and also returns its
+// deepest nesting. When like is not nil it is a tree decoded before, of
+// deepest nesting likeDepth, that holds values data is expected to repeat
+// (another version of the same document): where a value of data has,
+// byte for byte, the text of the value at the same place in like (the
+// member of the same name, an element at or near the same index), that
+// value of like is taken instead of a new one, without decoding the text
+// again. Such a value is valid JSON, ends where its text ends and nests no
+// deeper than likeDepth, so the result is the tree parse would build, but
+// for sharing subtrees with like. The comparisons are bounded by a budget
+// proportional to the size of data.
+func decodeLike(data []byte, like *node, likeDepth int) (*node, int, *syntaxError) {
+	d := decoder{data: data}
+	if like != nil {
+		d.like, d.likeDepth = true, likeDepth
+		d.shareWork = 2*len(data) + 1<<16
+		d.block = 16
+	} else {
+		d.text, d.haveText = string(data), true
+	}
 	d.skipSpace()
-	n := d.value()
+	n := d.value(like)
 	if d.err != nil {
-		return nil, d.err
+		return nil, 0, d.err
 	}
 	d.skipSpace()
 	if d.pos < len(d.data) {
-		return nil, &syntaxError{offset: d.pos, reason: "data after the top-level value"}
+		return nil, 0, &syntaxError{offset: d.pos, reason: "data after the top-level value"}
 	}
-	return n, nil
+	return n, d.deepest, nil
 }
 
 // parseInput decodes one JSON text and names the input in the error.
 func parseInput(data []byte, input string) (*node, error) {
 	n, serr := parse(data)
 	if serr != nil {
-		return nil, &InvalidJSONError{Input: input, Offset: serr.offset, Reason: serr.reason}
+		return nil, inputError(input, serr)
 	}
 	return n, nil
+}
+
+// inputError names the input in a syntax error.
+func inputError(input string, serr *syntaxError) error {
+	return &InvalidJSONError{Input: input, Offset: serr.offset, Reason: serr.reason}
 }
 
 func (d *decoder) fail(reason string) {
@@ -141,15 +208,65 @@ func (d *decoder) fail(reason string) {
 	}
 }
 
-// alloc returns a fresh node from a block, saving one allocation per value.
+// alloc returns a fresh node from a slab, saving one allocation per value.
+// Slabs are sized from the input left to decode, at about one value per
+// sixteen bytes; a decoder that reuses another tree's values starts with
+// small slabs and doubles them, since it builds few nodes when the
+// versions are alike.
 func (d *decoder) alloc() *node {
 	if len(d.slab) == 0 {
-		// About one value per sixteen bytes of input.
-		d.slab = make([]node, min(max(len(d.data)/16, 4), 1024))
+		left := (len(d.data)-d.pos)/16 + 4
+		if d.like {
+			left = min(left, d.block)
+			d.block = min(2*d.block, 1<<16)
+		}
+		d.slab = make([]node, left)
 	}
 	n := &d.slab[0]
 	d.slab = d.slab[1:]
 	return n
+}
+
+// sub returns data[a:b] as a string. Without a copy of the whole text, it
+// copies the bytes, until strings copied one by one add up to a quarter
+// of the input; then it copies the whole text once.
+func (d *decoder) sub(a, b int) string {
+	if !d.haveText {
+		d.copied += b - a
+		if d.copied <= len(d.data)/4 {
+			return string(d.data[a:b])
+		}
+		d.text, d.haveText = string(d.data), true
+	}
+	return d.text[a:b]
+}
+
+// share returns h when data holds, at the current position, the text h was
+// decoded from, and moves past it; otherwise it returns nil.
+func (d *decoder) share(h *node) *node {
+	raw := h.raw
+	rest := d.data[d.pos:]
+	if raw == nil || len(rest) < len(raw) || d.shareWork <= 0 || d.depth+d.likeDepth > maxDepth {
+		return nil
+	}
+	// Compare in blocks, so that a difference costs the budget about as
+	// much as the comparison took.
+	for off := 0; off < len(raw); {
+		n := min(len(raw)-off, 256)
+		d.shareWork -= n
+		if string(rest[off:off+n]) != string(raw[off:off+n]) {
+			return nil
+		}
+		off += n
+	}
+	if h.kind == kindNumber && len(rest) > len(raw) {
+		// The number in data may go on: 1 against 12 or 1.5.
+		if c := rest[len(raw)]; isDigit(c) || c == '.' || c == 'e' || c == 'E' {
+			return nil
+		}
+	}
+	d.pos += len(raw)
+	return h
 }
 
 // separator reads what follows a member or element of a container that
@@ -188,7 +305,20 @@ func (d *decoder) skipSpace() bool {
 	return d.pos != start
 }
 
-func (d *decoder) value() *node {
+// value decodes the value at the current position; hint, when not nil, is
+// the value at the same place in the tree being shared (see decodeLike).
+func (d *decoder) value(hint *node) *node {
+	if hint != nil {
+		if n := d.share(hint); n != nil {
+			return n
+		}
+	}
+	return d.newValue(hint)
+}
+
+// newValue decodes the value at the current position into new nodes,
+// sharing the values below it that match those of hint.
+func (d *decoder) newValue(hint *node) *node {
 	if d.pos >= len(d.data) {
 		d.fail("unexpected end of input")
 		return nil
@@ -196,9 +326,15 @@ func (d *decoder) value() *node {
 	start := d.pos
 	switch c := d.data[d.pos]; {
 	case c == '{':
-		return d.object()
+		if hint != nil && hint.kind != kindObject {
+			hint = nil
+		}
+		return d.object(hint)
 	case c == '[':
-		return d.array()
+		if hint != nil && hint.kind != kindArray {
+			hint = nil
+		}
+		return d.array(hint)
 	case c == '"':
 		s, canon, ok := d.string()
 		if !ok {
@@ -213,7 +349,7 @@ func (d *decoder) value() *node {
 		}
 		raw := d.data[start:d.pos]
 		n := d.alloc()
-		*n = node{kind: kindNumber, str: d.text[start:d.pos], raw: raw, canon: true}
+		*n = node{kind: kindNumber, str: d.sub(start, d.pos), raw: raw, canon: true}
 		return n
 	default:
 		for _, lit := range [...]string{"true", "false", "null"} {
@@ -236,6 +372,7 @@ func (d *decoder) value() *node {
 
 func (d *decoder) enter() bool {
 	d.depth++
+	d.deepest = max(d.deepest, d.depth)
 	if d.depth > maxDepth {
 		d.fail("nesting deeper than " + strconv.Itoa(maxDepth))
 		return false
@@ -243,7 +380,7 @@ func (d *decoder) enter() bool {
 	return true
 }
 
-func (d *decoder) object() *node {
+func (d *decoder) object(hint *node) *node {
 	start := d.pos
 	if !d.enter() {
 		return nil
@@ -265,11 +402,18 @@ func (d *decoder) object() *node {
 				return nil
 			}
 			keyPos := d.pos
-			key, kcanon, ok := d.string()
+			count := len(d.keyStack) - first
+			var key string
+			var kcanon, ok bool
+			var hv *node
+			if hint != nil {
+				key, hv, kcanon, ok = d.memberName(hint, count)
+			} else {
+				key, kcanon, ok = d.string()
+			}
 			if !ok {
 				return nil
 			}
-			count := len(d.keyStack) - first
 			dup := false
 			if count < indexThreshold {
 				dup = slices.Contains(d.keyStack[first:], key)
@@ -299,7 +443,7 @@ func (d *decoder) object() *node {
 			if d.skipSpace() {
 				canon = false
 			}
-			v := d.value()
+			v := d.value(hv)
 			if v == nil {
 				return nil
 			}
@@ -328,7 +472,7 @@ func (d *decoder) object() *node {
 	return n
 }
 
-func (d *decoder) array() *node {
+func (d *decoder) array(hint *node) *node {
 	start := d.pos
 	if !d.enter() {
 		return nil
@@ -337,11 +481,40 @@ func (d *decoder) array() *node {
 	canon := !d.skipSpace()
 	first := len(d.valStack)
 	defer func() { d.valStack = d.valStack[:first] }()
+	// Elements are compared with those of hint near the same index: at
+	// next, the index after the last one taken, or the two after it (one
+	// side removed elements), or just before it (an element was added).
+	var hs []*node
+	if hint != nil {
+		hs = hint.kids
+	}
+	next, last := 0, -1
 	if d.pos < len(d.data) && d.data[d.pos] == ']' {
 		d.pos++
 	} else {
 		for {
-			v := d.value()
+			var v *node
+			if len(hs) > 0 {
+				for _, k := range [...]int{next, next + 1, next + 2, next - 1} {
+					if k > last && k < len(hs) {
+						if v = d.share(hs[k]); v != nil {
+							next, last = k+1, k
+							break
+						}
+					}
+				}
+				if v == nil {
+					var h *node
+					if next < len(hs) {
+						h = hs[next]
+					}
+					// Most often an element changed in place.
+					v = d.newValue(h)
+					next++
+				}
+			} else {
+				v = d.value(nil)
+			}
 			if v == nil {
 				return nil
 			}
@@ -431,7 +604,7 @@ func (d *decoder) string() (string, bool, bool) {
 		c := data[p]
 		if c == '"' {
 			d.pos = p + 1
-			return d.text[start:p], true, true
+			return d.sub(start, p), true, true
 		}
 		if c == '\\' {
 			break
@@ -538,6 +711,34 @@ func (d *decoder) string() (string, bool, bool) {
 	d.pos = p
 	d.fail("unterminated string")
 	return "", false, false
+}
+
+// memberName scans a member name, as string does, of the count-th member
+// of an object whose version in the tree being shared is hint. A name hint
+// has too is taken from hint, without a copy; hv is hint's value for it.
+func (d *decoder) memberName(hint *node, count int) (key string, hv *node, canon, ok bool) {
+	start := d.pos + 1
+	end := start
+	for end < len(d.data) && d.data[end] != '"' && d.data[end] != '\\' && d.data[end] >= 0x20 && d.data[end] < utf8.RuneSelf {
+		end++
+	}
+	if end < len(d.data) && d.data[end] == '"' {
+		// Plain ASCII: the text is the name.
+		name := d.data[start:end]
+		if count < len(hint.keys) && hint.keys[count] == string(name) {
+			d.pos = end + 1
+			return hint.keys[count], hint.kids[count], true, true
+		}
+		if i, found := hint.position(name); found {
+			d.pos = end + 1
+			return hint.keys[i], hint.kids[i], true, true
+		}
+	}
+	key, canon, ok = d.string()
+	if ok {
+		hv = hint.member(key)
+	}
+	return key, hv, canon, ok
 }
 
 // hex4 reads four hexadecimal digits at data[p:].
