@@ -168,7 +168,9 @@ func runMerge(ctx context.Context, cfg config, log io.Writer) ([]*table, []*summ
 			set("k8s_correct", correct[mK8s][i]).
 			set("evanphx_correct", correct[mEvanphx][i])
 		if i == len(cfg.mergeSizes)-1 && i > 0 {
-			s.set("growth", ratio(sdk, median(ns[mSDK][i-1])))
+			s.set("growth", ratio(sdk, median(ns[mSDK][i-1]))).
+				set("decode_growth", ratio(median(ns[mDecode][i]), median(ns[mDecode][i-1]))).
+				set("input_growth", ratio(in, float64(len(cases[i-1].Base)+len(cases[i-1].Ours)+len(cases[i-1].Theirs))))
 		}
 		sums = append(sums, s)
 	}

@@ -75,7 +75,7 @@ func runUncontended(ctx context.Context, cfg config, log io.Writer) ([]*table, [
 	hand := &http.Client{Transport: newTransport()}
 
 	variants := []string{"sdk", "hand"}
-	type perOp struct{ wall, cpu, allocs, bytes, requests []float64 }
+	type perOp struct{ wall, cpu, allocs, bytes, requests, conns []float64 }
 	res := map[string]*perOp{"sdk": {}, "hand": {}}
 	keeps := map[string]bool{"sdk": true, "hand": true}
 	n := cfg.uncontendedOps
@@ -133,17 +133,18 @@ func runUncontended(ctx context.Context, cfg config, log io.Writer) ([]*table, [
 			r.allocs = append(r.allocs, float64(s.Allocs)/float64(n))
 			r.bytes = append(r.bytes, float64(s.Bytes)/float64(n))
 			r.requests = append(r.requests, float64(c.Gets+c.Puts+c.Others)/float64(n))
+			r.conns = append(r.conns, float64(c.Conns))
 		}
 		fmt.Fprintf(log, "  round %d/%d\n", round+1, cfg.uncontendedRounds)
 	}
 	t := &table{
 		title:  fmt.Sprintf("uncontended: one update of a %d-byte document (%.0f%% of its members foreign to the typed view), no added latency, medians of %d rounds of %d updates", len(body), 100*foreignShare(doc), cfg.uncontendedRounds, n),
-		header: []string{"variant", "wall µs/update", "CPU µs/update", "allocs/update", "bytes/update", "requests/update", "keeps foreign members"},
+		header: []string{"variant", "wall µs/update", "CPU µs/update", "allocs/update", "bytes/update", "requests/update", "connections opened/round", "keeps foreign members"},
 	}
 	name := map[string]string{"sdk": "SDK StateClient.Update", "hand": "hand-written GET + PUT If-Match"}
 	for _, v := range variants {
 		r := res[v]
-		t.add(name[v], num(median(r.wall)/1e3), num(median(r.cpu)/1e3), num(median(r.allocs)), num(median(r.bytes)), num(median(r.requests)), fmt.Sprint(keeps[v]))
+		t.add(name[v], num(median(r.wall)/1e3), num(median(r.cpu)/1e3), num(median(r.allocs)), num(median(r.bytes)), num(median(r.requests)), num(median(r.conns)), fmt.Sprint(keeps[v]))
 	}
 	t.notes = append(t.notes, "The hand-written loop decodes into the typed view and encodes it back, so it drops the members the view does not declare; the SDK keeps them.")
 	s, h := res["sdk"], res["hand"]
