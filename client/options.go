@@ -60,6 +60,10 @@ type Options struct {
 	// write that reached the server is unknown (ErrOutcomeUnknown).
 	// Retry-After is honoured; an answer asking for a longer wait than
 	// TransportWaitMax is returned to the caller instead of re-sent early.
+	// A 429, or a 503 with Retry-After, slows the whole client: no request
+	// of it is sent before the wait asked (at most TransportWaitMax) is
+	// over, so that goroutines and batches sharing a client slow down
+	// together.
 	// Zero means 3; a negative value means none.
 	TransportRetries int
 

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -33,8 +34,13 @@ type transport struct {
 	header   http.Header // sent on every request (e.g. the xAPI version)
 	username string
 	password string
+	waitMin  time.Duration
 	waitMax  time.Duration
 	obs      *observers
+	// quietUntil is the time, in Unix nanoseconds, before which no request
+	// of this client is sent: the server answered 429 (or 503 with
+	// Retry-After) and asked the whole client to slow down.
+	quietUntil atomic.Int64
 }
 
 // response is a fully read answer.
@@ -63,7 +69,7 @@ func callerWaits(ctx context.Context) context.Context {
 }
 
 func newTransport(s settings, header http.Header, obs *observers) *transport {
-	t := &transport{header: header, username: s.username, password: s.password, waitMax: s.waitMax, obs: obs}
+	t := &transport{header: header, username: s.username, password: s.password, waitMin: s.waitMin, waitMax: s.waitMax, obs: obs}
 	t.rc = &retryablehttp.Client{
 		HTTPClient:   keepIdle(s.httpClient),
 		Logger:       nil,
@@ -123,6 +129,9 @@ func (t *transport) checkRetry(ctx context.Context, resp *http.Response, err err
 	if err != nil {
 		retry = dialFailed(err) || (safe && transient(err))
 	} else {
+		if notProcessed(resp.StatusCode, resp.Header) {
+			t.quiet(resp.StatusCode, resp.Header)
+		}
 		switch {
 		case notProcessed(resp.StatusCode, resp.Header):
 			// The server says it did not act: safe for writes too, unless
@@ -253,7 +262,36 @@ func (t *transport) do(ctx context.Context, method, u string, header http.Header
 	return resp, err
 }
 
+// quiet makes every request of the client wait as an answer asked: its
+// Retry-After (at most TransportWaitMax), or TransportWaitMin without one.
+func (t *transport) quiet(status int, h http.Header) {
+	d := t.waitMin
+	if ra, ok := retryAfter(h.Get("Retry-After"), time.Now()); ok {
+		d = min(ra, t.waitMax)
+	}
+	until := time.Now().Add(d).UnixNano()
+	for {
+		cur := t.quietUntil.Load()
+		if cur >= until || t.quietUntil.CompareAndSwap(cur, until) {
+			return
+		}
+	}
+}
+
+// hush waits until the client may send again (see quiet).
+func (t *transport) hush(ctx context.Context) error {
+	d := time.Until(time.Unix(0, t.quietUntil.Load()))
+	if d <= 0 {
+		return nil
+	}
+	t.obs.emit(ctx, Event{Kind: EventWait, Message: "the server asked the client to slow down", Duration: d})
+	return backoff.Sleep(ctx, d)
+}
+
 func (t *transport) send(ctx context.Context, method, u string, header http.Header, body []byte, safe bool) (*response, error) {
+	if err := t.hush(ctx); err != nil {
+		return nil, wrap(ErrNotSent, newRequestError(method, u, err))
+	}
 	var raw any
 	if body != nil {
 		raw = body
