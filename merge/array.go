@@ -1,6 +1,7 @@
 package merge
 
 import (
+	"math"
 	"slices"
 	"strconv"
 )
@@ -11,6 +12,33 @@ import (
 // array both sides changed is merged as one value, so that huge or many
 // unrelated arrays cannot stall a merge.
 const arrayBudget = 20_000_000
+
+// chargeElements charges *budget, element by element, for the canonical
+// texts of ns, as interner.intern does: one unit per byte and one per
+// element. It reports false when the budget is spent before an element.
+func chargeElements(ns []*node, budget *int) bool {
+	for _, n := range ns {
+		if *budget <= 0 {
+			return false
+		}
+		*budget -= compactLen(n) + 1
+	}
+	return true
+}
+
+// equalElements reports whether arrays a and b hold equal elements in the
+// same order.
+func equalElements(a, b []*node) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !equal(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
 
 // hunk is one change a side made to base: base elements [bs, be) became
 // the side's elements [ss, se). An insertion has bs == be.
@@ -105,22 +133,15 @@ func (m *merger) array(base, ours, theirs *node) (*node, bool, error) {
 	if m.arrayBudget <= 0 {
 		return nil, false, nil
 	}
-	in := interner{ids: make(map[string]int32, len(b)+len(o)/4+len(t)/4), buf: m.canonBuf}
-	bi, ok := in.intern(b, &m.arrayBudget)
-	if !ok {
+	// The elements are compared by their canonical texts, whose bytes
+	// the budget is charged for; the texts themselves are only made for
+	// the diffs below, since equal elements are mostly one node shared by
+	// the three trees (see decodeLike).
+	if !chargeElements(b, &m.arrayBudget) || !chargeElements(o, &m.arrayBudget) || !chargeElements(t, &m.arrayBudget) {
 		return nil, false, nil
 	}
-	oi, ok := in.intern(o, &m.arrayBudget)
-	if !ok {
-		return nil, false, nil
-	}
-	ti, ok := in.intern(t, &m.arrayBudget)
-	if !ok {
-		return nil, false, nil
-	}
-	m.canonBuf = in.buf
 	isArray := base != nil && base.kind == kindArray
-	oursChanged, theirsChanged := !isArray || !sameIDs(bi, oi), !isArray || !sameIDs(bi, ti)
+	oursChanged, theirsChanged := !isArray || !equalElements(b, o), !isArray || !equalElements(b, t)
 	switch {
 	case !oursChanged && !theirsChanged:
 		return theirs, true, nil
@@ -130,7 +151,7 @@ func (m *merger) array(base, ours, theirs *node) (*node, bool, error) {
 	case !theirsChanged:
 		m.record(base, ours, theirs, ours, RuleOursOnly)
 		return ours, true, nil
-	case sameIDs(oi, ti):
+	case equalElements(o, t):
 		m.record(base, ours, theirs, theirs, RuleSame)
 		return theirs, true, nil
 	}
@@ -141,6 +162,13 @@ func (m *merger) array(base, ours, theirs *node) (*node, bool, error) {
 	if m.arrayBudget <= 0 {
 		return nil, false, nil
 	}
+	// The ids of the elements, already paid for.
+	in := interner{ids: make(map[string]int32, len(b)+len(o)/4+len(t)/4), buf: m.canonBuf}
+	paid := math.MaxInt
+	bi, _ := in.intern(b, &paid)
+	oi, _ := in.intern(o, &paid)
+	ti, _ := in.intern(t, &paid)
+	m.canonBuf = in.buf
 	mo, ok := lcs(bi, oi, &m.arrayBudget)
 	if !ok || !slideLeft(bi, oi, mo, &m.arrayBudget) {
 		return nil, false, nil

@@ -94,13 +94,19 @@ func identifies(k string, work *int, arrays [][]*node) (int, bool) {
 	if !more {
 		return 0, false
 	}
-	var common map[string]bool
+	// common holds the values of the arrays so far; seen, those of the
+	// array at hand, in one map cleared for each.
+	var common, seen map[string]bool
 	for _, a := range arrays {
 		if len(a) == 0 {
 			continue
 		}
 		*work -= len(a)
-		seen := make(map[string]bool, len(a))
+		if seen == nil {
+			seen = make(map[string]bool, len(a))
+		} else {
+			clear(seen)
+		}
 		for _, e := range a {
 			s := e.member(k).str
 			if seen[s] {
@@ -109,7 +115,7 @@ func identifies(k string, work *int, arrays [][]*node) (int, bool) {
 			seen[s] = true
 		}
 		if common == nil {
-			common = seen
+			common, seen = seen, nil
 			continue
 		}
 		for s := range common {

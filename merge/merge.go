@@ -319,6 +319,10 @@ func (m *merger) leave(n int) {
 
 // value merges the values at the current path; nil means absent.
 func (m *merger) value(base, ours, theirs *node) (*node, error) {
+	if base == ours && ours == theirs {
+		// One value, shared by the three trees: nothing in it changed.
+		return theirs, nil
+	}
 	if ours.isObject() && theirs.isObject() && !m.atomicHere() {
 		switch {
 		case base.isObject():
@@ -396,8 +400,10 @@ func (m *merger) objectsMerged(base, ours, theirs *node) (*node, error) {
 
 // object merges three objects member by member.
 func (m *merger) object(base, ours, theirs *node) (*node, error) {
-	keys := make([]string, 0, len(theirs.keys))
-	vals := make([]*node, 0, len(theirs.keys))
+	// The result's members are only collected from the first that differs
+	// from theirs: until then they are theirs' first ones.
+	var keys []string
+	var vals []*node
 	unchanged := true
 	for i, k := range theirs.keys {
 		n := m.enter(k)
@@ -406,10 +412,12 @@ func (m *merger) object(base, ours, theirs *node) (*node, error) {
 		if err != nil {
 			return nil, err
 		}
-		if v != theirs.kids[i] {
+		if v != theirs.kids[i] && unchanged {
 			unchanged = false
+			keys = append(make([]string, 0, len(theirs.keys)), theirs.keys[:i]...)
+			vals = append(make([]*node, 0, len(theirs.keys)), theirs.kids[:i]...)
 		}
-		if v != nil {
+		if v != nil && !unchanged {
 			keys = append(keys, k)
 			vals = append(vals, v)
 		}
@@ -425,7 +433,10 @@ func (m *merger) object(base, ours, theirs *node) (*node, error) {
 			return nil, err
 		}
 		if v != nil {
-			unchanged = false
+			if unchanged {
+				unchanged = false
+				keys, vals = slices.Clone(theirs.keys), slices.Clone(theirs.kids)
+			}
 			keys = append(keys, k)
 			vals = append(vals, v)
 		}

@@ -833,6 +833,49 @@ func appendString(buf []byte, s string) []byte {
 	return append(buf, '"')
 }
 
+// compactLen returns the length of the compact text of n, which is also
+// that of its canonical text (see appendCanonical).
+func compactLen(n *node) int {
+	if n.canon {
+		return len(n.raw)
+	}
+	switch n.kind {
+	case kindNull:
+		return len("null")
+	case kindBool, kindNumber:
+		return len(n.str)
+	case kindString:
+		return stringLen(n.str)
+	case kindArray:
+		l := 2 + max(len(n.kids)-1, 0)
+		for _, k := range n.kids {
+			l += compactLen(k)
+		}
+		return l
+	default:
+		l := 2 + max(len(n.keys)-1, 0)
+		for i, k := range n.keys {
+			l += stringLen(k) + 1 + compactLen(n.kids[i])
+		}
+		return l
+	}
+}
+
+// stringLen returns the length of s written as a JSON string by
+// appendString.
+func stringLen(s string) int {
+	l := len(s) + 2
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f':
+			l++
+		case c < 0x20:
+			l += 5
+		}
+	}
+	return l
+}
+
 // rawOf returns the compact text of n in a new slice, or nil when n is
 // absent.
 func rawOf(n *node) []byte {
