@@ -110,11 +110,18 @@
 // A caller whose context ends while its edit waits, or while it is in no
 // write in flight (its last write was refused), has its edit removed and
 // gets the context's error. Once its edit is in a write that has been
-// sent, the caller waits for that write and gets its real outcome, or
-// ErrOutcomeUnknown. The write runs under a context that no single
+// sent, a cancelled caller waits for that write and gets its real
+// outcome, or ErrOutcomeUnknown; a caller whose deadline passes gets
+// ErrOutcomeUnknown (with context.DeadlineExceeded) at its deadline. When
+// the server refuses the document that several edits made together (400,
+// 413, 422), each edit is written again alone, so that only the edit the
+// server refuses fails. The write runs under a context that no single
 // caller's cancellation ends: its deadline is the latest of its callers'
 // deadlines (none if one of them has none), it keeps the attempt bound,
 // and it stops when every caller has left before anything was sent.
+//
+// Options.Observer sees every step (see Observer); UpdateAll and SaveAll
+// write many documents with bounded concurrency and progress.
 //
 // Options.Cache, off by default, keeps the last version of each document
 // the client read or wrote, so an update can write without reading first
