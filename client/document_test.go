@@ -809,3 +809,32 @@ func TestDocumentSharedClient(t *testing.T) {
 	}
 	assert.EqualValues(t, goroutines*each, storedJSONAt(t, srv, "/c", "")["views"])
 }
+
+// TestPatchWritesStartAWriteLog: a PATCH write with a write log onto a
+// document that has no log yet adds one, whichever patch format.
+func TestPatchWritesStartAWriteLog(t *testing.T) {
+	for _, write := range []client.WriteMethod{client.WriteMergePatch, client.WriteJSONPatch} {
+		t.Run(write.String(), func(t *testing.T) {
+			srv := newDocServer(t, nil)
+			u := srv.URL + "/articles/1"
+			plain := newDocClient[article](t, srv, nil)
+			_, err := plain.Update(context.Background(), u, func(a article) (article, error) { a.Title = "t"; return a, nil })
+			require.NoError(t, err)
+
+			c := newDocClient[article](t, srv, &client.DocumentOptions{Options: client.Options{WriteLog: "/_writes"}, Write: write})
+			for range 2 {
+				_, err = c.Update(context.Background(), u, func(a article) (article, error) { a.Views++; return a, nil })
+				require.NoError(t, err)
+			}
+			d, err := plain.Get(context.Background(), u)
+			require.NoError(t, err)
+			var stored struct {
+				Views  int      `json:"views"`
+				Writes []string `json:"_writes"`
+			}
+			require.NoError(t, json.Unmarshal(d.Raw, &stored))
+			assert.Equal(t, 2, stored.Views)
+			assert.Len(t, stored.Writes, 2)
+		})
+	}
+}

@@ -327,8 +327,9 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 		id, reqCur, reqNext := "", cur, next
 		if e.log != nil {
 			id = newWriteID()
-			if reqCur.exists && sh.write != WritePut {
-				// A patch is made from the version as stored, log and all.
+			if reqCur.exists && sh.write != WritePut && cur.log != nil {
+				// A patch is made from the version as stored, log and all
+				// (a document without a log yet gets one added).
 				if reqCur.body, err = e.log.with(cur.body, cur.log); err != nil {
 					return fail(err)
 				}
