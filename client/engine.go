@@ -71,6 +71,9 @@ type draft struct {
 	// merges are the reports of the merges that made it (nil for a
 	// caller's merge function), one per merge.
 	merges []*merge.Report
+	// differs says the step knows body differs from the version it was
+	// made on, so that the comparison can be skipped.
+	differs bool
 	// commit, when not nil, is called when the draft is about to be
 	// sent: a step that keeps state between rounds (Save's base and ours)
 	// advances it only for a draft that was sent.
@@ -311,7 +314,7 @@ func (e *engine) write(ctx context.Context, p plan) (written, error) {
 			}
 			next.body, _ = e.log.split(next.body)
 		}
-		if next == nil || (cur.exists && p.same(next.body, cur.body)) {
+		if next == nil || (cur.exists && !next.differs && p.same(next.body, cur.body)) {
 			if hinted {
 				// Unchanged on a version seen earlier proves nothing about
 				// the document now: read it and compute again.

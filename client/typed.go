@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -179,6 +180,7 @@ func (c *typed[T]) create(ctx context.Context, tg target, v T) (r Result[T], u s
 func (c *typed[T]) update(ctx context.Context, tg target, edit func(T) (T, error)) (r Result[T], err error) {
 	ctx, done := c.eng.obs.start(ctx, "update", tg.resource)
 	defer func() { done(Event{Err: err, ETag: r.ETag, Outcome: r.Outcome, Attempts: r.Attempts}) }()
+	var last made[T] // the last document the edit made, and its value
 	step := func(cur snapshot) (*draft, error) {
 		var (
 			v    T
@@ -205,17 +207,24 @@ func (c *typed[T]) update(ctx context.Context, tg target, edit func(T) (T, error
 		if !cur.exists && c.codec.empty(to) {
 			return nil, nil
 		}
+		if cur.exists && bytes.Equal(from, to) {
+			return nil, nil // the edit changed nothing T sees
+		}
 		body, err := c.codec.apply(from, to, cur)
 		if err != nil {
 			return nil, err
 		}
-		return &draft{body: body, contentType: c.codec.contentType(cur)}, nil
+		last = made[T]{body: body, value: nv}
+		// A body that is the edit's own encoding, made on a version that
+		// was nothing else, differs from it: to is not from.
+		differs := cur.exists && len(body) > 0 && len(to) > 0 && &body[0] == &to[0] && bytes.Equal(from, cur.body)
+		return &draft{body: body, contentType: c.codec.contentType(cur), differs: differs}, nil
 	}
 	w, err := c.eng.submit(ctx, c.plan("update", tg, nil, step))
 	if err != nil {
 		return Result[T]{}, err
 	}
-	return c.result(w, nil)
+	return c.resultOf(w, nil, last)
 }
 
 // save runs a Save (see StateClient.Save) of the document at tg.
@@ -383,6 +392,26 @@ func (c *typed[T]) merge(base, ours, theirs snapshot, m merge.Func[T]) ([]byte, 
 }
 
 func (c *typed[T]) result(w written, report *merge.Report) (Result[T], error) {
+	return c.resultOf(w, report, made[T]{})
+}
+
+// made is a document a step made (body, as the draft carried it) and the
+// value of T it was made from.
+type made[T any] struct {
+	body  []byte
+	value T
+}
+
+// resultOf is the result of w. When the version written is the very body
+// m made (the same bytes, not a copy), of a document without a version
+// field, m's value is its Value and is not decoded again.
+func (c *typed[T]) resultOf(w written, report *merge.Report, m made[T]) (Result[T], error) {
+	b := w.snapshot.body
+	if c.shape.field == "" && w.exists && len(b) > 0 && len(m.body) == len(b) && &m.body[0] == &b[0] {
+		d := Doc[T]{Value: m.value, ETag: w.etag, Exists: true, ContentType: w.contentType,
+			LastModified: w.lastModified, Raw: c.eng.whole(c.shape, w.snapshot)}
+		return Result[T]{Doc: d, Attempts: w.attempts, Outcome: w.outcome}, nil
+	}
 	d, err := c.doc(w.snapshot)
 	if err != nil {
 		return Result[T]{}, err
