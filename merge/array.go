@@ -431,23 +431,27 @@ func (m *merger) keyed(k string, base, ours, theirs *node, b, o, t []*node) (*no
 		return out
 	}
 	bm, om, tm := index(bids, b), index(oids, o), index(tids, t)
-	common := func(ids []string) []string {
-		var out []string
-		for _, id := range ids {
+	// The order of the elements all three hold, as positions in each.
+	common := func(ids []string) []int32 {
+		out := make([]int32, 0, len(ids))
+		for i, id := range ids {
 			if bm[id] != nil && om[id] != nil && tm[id] != nil {
-				out = append(out, id)
+				out = append(out, int32(i))
 			}
 		}
 		return out
 	}
 	cb, co, ct := common(bids), common(oids), common(tids)
+	sameOrder := func(x []int32, xids []string, y []int32, yids []string) bool {
+		return slices.EqualFunc(x, y, func(i, j int32) bool { return xids[i] == yids[j] })
+	}
 	oursFirst := false
 	orderAt := -1
 	switch {
-	case slices.Equal(co, ct):
+	case sameOrder(co, oids, ct, tids):
 		oursFirst = m.insertOursFirst
-	case slices.Equal(co, cb):
-	case slices.Equal(ct, cb):
+	case sameOrder(co, oids, cb, bids):
+	case sameOrder(ct, tids, cb, bids):
 		oursFirst = true
 	default:
 		p, rule := m.policyHere()
@@ -477,7 +481,7 @@ func (m *merger) keyed(k string, base, ours, theirs *node, b, o, t []*node) (*no
 	}
 	out := &node{kind: kindArray, kids: res}
 	if orderAt >= 0 {
-		m.decisions[orderAt].Result = rawOf(out)
+		m.decisions.at(orderAt).Result = rawOf(out)
 	}
 	return out, nil
 }
@@ -492,7 +496,15 @@ type sequence struct {
 }
 
 func newSequence(ids []string) *sequence {
-	s := &sequence{pos: make(map[string]int, len(ids)), head: -1}
+	// Room for the other side's additions, which are few next to the
+	// elements kept.
+	size := len(ids) + len(ids)/8 + 2
+	s := &sequence{
+		ids:  make([]string, 0, size),
+		next: make([]int, 0, size),
+		pos:  make(map[string]int, size),
+		head: -1,
+	}
 	s.merge(ids, nil)
 	return s
 }

@@ -190,7 +190,7 @@ func (m *merger) merge(base, ours, theirs []byte) ([]byte, *Report, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	report := &Report{Decisions: m.decisions, Omitted: m.omitted}
+	report := &Report{Decisions: m.decisions.all(), Omitted: m.omitted}
 	if len(m.conflicts) > 0 || m.omittedConflicts > 0 {
 		slices.SortStableFunc(m.conflicts, func(x, y Decision) int { return strings.Compare(x.Path, y.Path) })
 		paths := make([]string, len(m.conflicts))
@@ -225,7 +225,7 @@ type merger struct {
 	// decisions and conflicts make the report. reportLeft is what remains
 	// of the bytes of paths it may hold; decisions beyond it are counted in
 	// omitted (and conflicts among them in omittedConflicts).
-	decisions        []Decision
+	decisions        decisionLog
 	conflicts        []Decision
 	reportLeft       int
 	omitted          int
@@ -393,7 +393,7 @@ func (m *merger) objectsMerged(base, ours, theirs *node) (*node, error) {
 		return nil, err
 	}
 	if at >= 0 {
-		m.decisions[at].Result = rawOf(res)
+		m.decisions.at(at).Result = rawOf(res)
 	}
 	return res, nil
 }
@@ -520,7 +520,7 @@ func (m *merger) apply(p Policy, rule string, base, ours, theirs *node) (*node, 
 		return theirs, nil
 	default:
 		if at := m.record(base, ours, theirs, nil, rule); at >= 0 {
-			m.conflicts = append(m.conflicts, m.decisions[at])
+			m.conflicts = append(m.conflicts, *m.decisions.at(at))
 		} else {
 			m.omittedConflicts++
 		}
@@ -544,7 +544,7 @@ func (m *merger) record(base, ours, theirs, result *node, rule string) int {
 		return -1
 	}
 	m.reportLeft -= len(m.ptr)
-	m.decisions = append(m.decisions, Decision{
+	return m.decisions.add(Decision{
 		Path:   string(m.ptr),
 		Base:   rawOf(base),
 		Ours:   rawOf(ours),
@@ -552,5 +552,54 @@ func (m *merger) record(base, ours, theirs, result *node, rule string) int {
 		Result: rawOf(result),
 		Rule:   rule,
 	})
-	return len(m.decisions) - 1
+}
+
+// decisionLog collects the decisions of a merge in blocks, which grow from
+// 8 decisions to 256, so that the report's slice is allocated once at its
+// final size rather than grown by doubling.
+type decisionLog struct {
+	blocks [][]Decision
+	n      int
+}
+
+// add appends d and returns its index.
+func (l *decisionLog) add(d Decision) int {
+	if k := len(l.blocks); k == 0 || len(l.blocks[k-1]) == cap(l.blocks[k-1]) {
+		size := 8
+		if k > 0 {
+			size = min(2*cap(l.blocks[k-1]), 256)
+		}
+		l.blocks = append(l.blocks, make([]Decision, 0, size))
+	}
+	last := &l.blocks[len(l.blocks)-1]
+	*last = append(*last, d)
+	l.n++
+	return l.n - 1
+}
+
+// at returns the decision at index i, looking from the latest back.
+func (l *decisionLog) at(i int) *Decision {
+	end := l.n
+	for k := len(l.blocks) - 1; ; k-- {
+		start := end - len(l.blocks[k])
+		if i >= start {
+			return &l.blocks[k][i-start]
+		}
+		end = start
+	}
+}
+
+// all returns the decisions in one slice, nil when there are none.
+func (l *decisionLog) all() []Decision {
+	switch len(l.blocks) {
+	case 0:
+		return nil
+	case 1:
+		return l.blocks[0]
+	}
+	out := make([]Decision, 0, l.n)
+	for _, b := range l.blocks {
+		out = append(out, b...)
+	}
+	return out
 }

@@ -121,14 +121,10 @@ type syntaxError struct {
 // the exact text of numbers.
 type decoder struct {
 	data []byte
-	// text is a copy of data as a string: strings without escapes, member
-	// names and numbers are substrings of it, which saves an allocation
-	// for each of them. A decoder that reuses another tree's values starts
-	// without it and copies strings one by one (see sub).
-	text     string
-	haveText bool
-	// copied counts the bytes of strings copied one by one.
-	copied  int
+	// strs holds the copies of the texts of strings and numbers, block by
+	// block (see sub); names maps member names to one copy each.
+	strs    strings.Builder
+	names   map[string]string
 	pos     int
 	depth   int
 	deepest int
@@ -173,8 +169,6 @@ func decodeLike(data []byte, like *node, likeDepth int) (*node, int, *syntaxErro
 		d.like, d.likeDepth = true, likeDepth
 		d.shareWork = 2*len(data) + 1<<16
 		d.block = 16
-	} else {
-		d.text, d.haveText = string(data), true
 	}
 	d.skipSpace()
 	n := d.value(like)
@@ -227,18 +221,52 @@ func (d *decoder) alloc() *node {
 	return n
 }
 
-// sub returns data[a:b] as a string. Without a copy of the whole text, it
-// copies the bytes, until strings copied one by one add up to a quarter
-// of the input; then it copies the whole text once.
+// sub returns a copy of data[a:b] as a string. Copies are made into
+// blocks, one allocation for many strings, and only of the strings and
+// numbers themselves: not of the space, punctuation and repeated member
+// names around them. A block holds up to half of the input left, at most
+// 64 KiB (all that is left of a small input); a decoder that reuses another tree's values copies little, so
+// its blocks start at 64 bytes and double.
 func (d *decoder) sub(a, b int) string {
-	if !d.haveText {
-		d.copied += b - a
-		if d.copied <= len(d.data)/4 {
-			return string(d.data[a:b])
+	n := b - a
+	if d.strs.Cap()-d.strs.Len() < n {
+		size := min((len(d.data)-a)/2, 1<<16)
+		if len(d.data) < smallInput {
+			size = len(d.data) - a
 		}
-		d.text, d.haveText = string(d.data), true
+		if d.like {
+			size = min(size, max(64, 2*d.strs.Cap()))
+		}
+		d.strs = strings.Builder{}
+		d.strs.Grow(max(n, size))
 	}
-	return d.text[a:b]
+	start := d.strs.Len()
+	d.strs.Write(d.data[a:b])
+	return d.strs.String()[start:]
+}
+
+// smallInput is the size of input below which member names are copied
+// like other strings, which costs less than a map of them.
+const smallInput = 16 << 10
+
+// name returns data[a:b], a member name, as a string: in inputs of at
+// least smallInput bytes, the same string for every member of that name,
+// up to a few thousand names.
+func (d *decoder) name(a, b int) string {
+	if len(d.data) < smallInput {
+		return d.sub(a, b)
+	}
+	if s, ok := d.names[string(d.data[a:b])]; ok {
+		return s
+	}
+	s := d.sub(a, b)
+	if d.names == nil {
+		d.names = make(map[string]string, 16)
+	}
+	if len(d.names) < 4096 {
+		d.names[s] = s
+	}
+	return s
 }
 
 // share returns h when data holds, at the current position, the text h was
@@ -406,11 +434,7 @@ func (d *decoder) object(hint *node) *node {
 			var key string
 			var kcanon, ok bool
 			var hv *node
-			if hint != nil {
-				key, hv, kcanon, ok = d.memberName(hint, count)
-			} else {
-				key, kcanon, ok = d.string()
-			}
+			key, hv, kcanon, ok = d.memberName(hint, count)
 			if !ok {
 				return nil
 			}
@@ -714,8 +738,9 @@ func (d *decoder) string() (string, bool, bool) {
 }
 
 // memberName scans a member name, as string does, of the count-th member
-// of an object whose version in the tree being shared is hint. A name hint
-// has too is taken from hint, without a copy; hv is hint's value for it.
+// of an object whose version in the tree being shared is hint (nil when
+// there is none). A name hint has too is taken from hint, without a copy;
+// hv is hint's value for it.
 func (d *decoder) memberName(hint *node, count int) (key string, hv *node, canon, ok bool) {
 	start := d.pos + 1
 	end := start
@@ -725,17 +750,20 @@ func (d *decoder) memberName(hint *node, count int) (key string, hv *node, canon
 	if end < len(d.data) && d.data[end] == '"' {
 		// Plain ASCII: the text is the name.
 		name := d.data[start:end]
+		d.pos = end + 1
+		if hint == nil {
+			return d.name(start, end), nil, true, true
+		}
 		if count < len(hint.keys) && hint.keys[count] == string(name) {
-			d.pos = end + 1
 			return hint.keys[count], hint.kids[count], true, true
 		}
 		if i, found := hint.position(name); found {
-			d.pos = end + 1
 			return hint.keys[i], hint.kids[i], true, true
 		}
+		return d.name(start, end), nil, true, true
 	}
 	key, canon, ok = d.string()
-	if ok {
+	if ok && hint != nil {
 		hv = hint.member(key)
 	}
 	return key, hv, canon, ok
