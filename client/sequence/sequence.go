@@ -118,7 +118,7 @@ func (r *Recorder) observe(lane string, e client.Event) {
 			r.noteOver(note, lane, fmt.Sprintf("%s's edit rides in one write with %d callers' edits", lane, e.Callers))
 		}
 	case client.EventLost:
-		r.noteOver(wideNote, lane, fmt.Sprintf("%d: %s's write lost to another writer; %s reads again", e.Status, lane, lane))
+		r.noteOver(wideNote, lane, fmt.Sprintf("%d: %s's write lost to another writer, %s reads again", e.Status, lane, lane))
 	case client.EventMerge:
 		text, etags := lane+" merges its change", []string(nil)
 		if tag := r.last[lane]; tag != "" {
@@ -244,9 +244,9 @@ func (r *Recorder) render() (string, []string) {
 	ids := map[string]string{}
 	var b strings.Builder
 	b.WriteString("sequenceDiagram\n")
-	declare := func(name string, n int) string {
+	declare := func(name string, n int, alias bool) string {
 		id := name
-		if !plainID.MatchString(name) || name == "end" {
+		if alias || !plainID.MatchString(name) || keywords[strings.ToLower(name)] {
 			id = fmt.Sprintf("P%d", n)
 			fmt.Fprintf(&b, "    participant %s as %s\n", id, escape(name))
 		} else {
@@ -255,12 +255,10 @@ func (r *Recorder) render() (string, []string) {
 		return id
 	}
 	for i, l := range lanes {
-		ids[l] = declare(l, i+1)
+		ids[l] = declare(l, i+1, false)
 	}
-	server := declare(r.opts.Server, len(lanes)+1)
-	if _, clash := ids[r.opts.Server]; clash {
-		server = fmt.Sprintf("P%d", len(lanes)+1)
-	}
+	_, clash := ids[r.opts.Server]
+	server := declare(r.opts.Server, len(lanes)+1, clash)
 
 	names := &etagNames{short: r.opts.ShortETags, index: map[string]int{}}
 	for _, s := range steps {
@@ -301,6 +299,16 @@ func (r *Recorder) render() (string, []string) {
 
 // plainID matches the participant names written as they are.
 var plainID = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
+
+// keywords are words of Mermaid's sequence diagrams that cannot be a
+// participant's id.
+var keywords = map[string]bool{
+	"end": true, "loop": true, "alt": true, "else": true, "opt": true, "par": true, "and": true,
+	"rect": true, "critical": true, "option": true, "break": true, "note": true, "over": true,
+	"participant": true, "actor": true, "activate": true, "deactivate": true, "autonumber": true,
+	"box": true, "link": true, "links": true, "properties": true, "details": true, "title": true,
+	"create": true, "destroy": true, "left": true, "right": true, "of": true,
+}
 
 // escape makes text safe in a Mermaid message or note: '#', ';', '<' and
 // '>' and line breaks would be read as markup.
