@@ -413,6 +413,8 @@ func (e *engine) compose(b *batch, cur snapshot, p plan) (*draft, error) {
 		made     bool
 		merges   []*merge.Report
 		commits  []func()
+		// lastDiffers is the differs of the last draft made.
+		lastDiffers bool
 	)
 	for _, j := range live {
 		ls.mu.Lock()
@@ -462,6 +464,7 @@ func (e *engine) compose(b *batch, cur snapshot, p plan) (*draft, error) {
 		s = snapshot{exists: true, body: d.body, contentType: d.contentType, versionRaw: cur.versionRaw,
 			log: cur.log, lastModified: cur.lastModified, under: &cur}
 		merges = append(merges, d.merges...)
+		lastDiffers = d.differs
 		if d.commit != nil {
 			commits = append(commits, d.commit)
 		}
@@ -481,7 +484,10 @@ func (e *engine) compose(b *batch, cur snapshot, p plan) (*draft, error) {
 			c()
 		}
 	}
-	return &draft{body: s.body, contentType: s.contentType, merges: merges, commit: commit}, nil
+	// One edit that knows its document differs from cur says so; several
+	// may undo each other, and the engine compares.
+	differs := len(composed) == 1 && lastDiffers
+	return &draft{body: s.body, contentType: s.contentType, merges: merges, commit: commit, differs: differs}, nil
 }
 
 // runStep runs j's step on cur. A panic in the caller's code (an edit or

@@ -215,10 +215,9 @@ func (c *typed[T]) update(ctx context.Context, tg target, edit func(T) (T, error
 			return nil, err
 		}
 		last = made[T]{body: body, value: nv}
-		// A body that is the edit's own encoding, made on a version that
-		// was nothing else, differs from it: to is not from.
-		differs := cur.exists && len(body) > 0 && len(to) > 0 && &body[0] == &to[0] && bytes.Equal(from, cur.body)
-		return &draft{body: body, contentType: c.codec.contentType(cur), differs: differs}, nil
+		// The edit changed what T sees (to is not from), so the document
+		// made differs from cur: no need to compare them.
+		return &draft{body: body, contentType: c.codec.contentType(cur), differs: true}, nil
 	}
 	w, err := c.eng.submit(ctx, c.plan("update", tg, nil, step))
 	if err != nil {
