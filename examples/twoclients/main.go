@@ -5,10 +5,13 @@
 //
 // It prints every request (client, method, If-Match or If-None-Match sent,
 // status, ETag returned) and the final document. By default it runs against
-// an embedded in-memory LRS; -lrs, -user and -pass run it against a real one:
+// an embedded in-memory LRS; -lrs, -user and -pass run it against a real one.
+// -diagram writes A's and B's exchange as a Mermaid sequence diagram in
+// Markdown (see package client/sequence), with the ETags named e1, e2, e3:
 //
 //	go run ./examples/twoclients
 //	go run ./examples/twoclients -lrs https://lrs.example.com/xapi -user key -pass secret
+//	go run ./examples/twoclients -diagram dance.md
 package main
 
 import (
@@ -23,6 +26,7 @@ import (
 	"time"
 
 	"github.com/ifmatch/ifmatch/client"
+	"github.com/ifmatch/ifmatch/client/sequence"
 	"github.com/ifmatch/ifmatch/statedoc"
 	"github.com/ifmatch/ifmatch/statedoc/statedoctest"
 )
@@ -38,14 +42,27 @@ func main() {
 	user := flag.String("user", "", "Basic auth user name for -lrs")
 	pass := flag.String("pass", "", "Basic auth password for -lrs")
 	version := flag.String("version", statedoc.Version103, "X-Experience-API-Version to send")
+	diagram := flag.String("diagram", "", "write the exchange of A and B to this file as a Mermaid sequence diagram in Markdown")
 	flag.Parse()
-	if err := run(context.Background(), os.Stdout, *lrs, *user, *pass, *version); err != nil {
+	var rec *sequence.Recorder
+	if *diagram != "" {
+		rec = sequence.New(&sequence.Options{Server: "LRS", ShortETags: true})
+	}
+	if err := run(context.Background(), os.Stdout, *lrs, *user, *pass, *version, rec); err != nil {
 		fmt.Fprintln(os.Stderr, "twoclients:", err)
 		os.Exit(1)
 	}
+	if rec != nil {
+		if err := os.WriteFile(*diagram, []byte(rec.Markdown()), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "twoclients:", err)
+			os.Exit(1)
+		}
+	}
 }
 
-func run(ctx context.Context, out io.Writer, lrs, user, pass, version string) error {
+// run plays the dance, printing the exchange to out. A non-nil rec records
+// the events of A and B.
+func run(ctx context.Context, out io.Writer, lrs, user, pass, version string, rec *sequence.Recorder) error {
 	base := http.DefaultClient
 	stateID := fmt.Sprintf("ifmatch-twoclients-%d", time.Now().UnixNano())
 	if lrs == "" {
@@ -63,8 +80,12 @@ func run(ctx context.Context, out io.Writer, lrs, user, pass, version string) er
 	trace := &tracer{out: out}
 	newClient := func(name string) (*client.StateClient[Progress], error) {
 		hc := &http.Client{Transport: trace.wrap(name, base.Transport), Timeout: 30 * time.Second}
+		var obs client.Observer
+		if rec != nil && name != "setup" {
+			obs = rec.Client(name)
+		}
 		return client.NewStateClient[Progress](lrs, &client.LRSOptions{Version: version, Options: client.Options{
-			HTTPClient: hc, Username: user, Password: pass,
+			HTTPClient: hc, Username: user, Password: pass, Observer: obs,
 		}})
 	}
 	setup, err := newClient("setup")
