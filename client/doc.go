@@ -91,8 +91,10 @@
 // # One writer per document inside a client
 //
 // A client never races itself. Its writes to one document go one at a
-// time: while a write is in flight, later Updates and Saves of that
-// document wait, and when it returns they all go as one conditional write,
+// time: a caller that finds the document idle writes on its own goroutine;
+// while a write is in flight, later Updates and Saves of that document
+// wait, and when it returns they all go as one conditional write (on a
+// goroutine of the client's, which ends when the document is idle again),
 // their edits applied in the order they arrived to the version just
 // written (with the ETag its answer carried, or a fresh read). So goroutines
 // sharing a client, or a UI that saves while the user types, send few

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -115,12 +116,24 @@ func (e *engine) submit(ctx context.Context, p plan) (written, error) {
 		if ls.byURL == nil {
 			ls.byURL = map[string]*lane{}
 		}
-		ln = &lane{}
+		ln = &lane{queue: []*job{j}}
 		ls.byURL[p.url] = ln
-		go e.drain(p.url, ln)
+		ls.mu.Unlock()
+		// The document was idle: this caller writes its own edit, on its
+		// own goroutine, and leaves to another goroutine any edits that
+		// queue up meanwhile. Its context ending reaches the pipeline as
+		// it would from a waiting caller.
+		stop := context.AfterFunc(ctx, func() {
+			ls.mu.Lock()
+			ls.withdraw(j, ln)
+			ls.mu.Unlock()
+		})
+		e.drain(p.url, ln, j)
+		stop()
+	} else {
+		ln.queue = append(ln.queue, j)
+		ls.mu.Unlock()
 	}
-	ln.queue = append(ln.queue, j)
-	ls.mu.Unlock()
 
 	select {
 	case <-j.done:
@@ -204,12 +217,23 @@ func (ls *lanes) prune(b *batch) {
 // drain writes the batches of ln until its queue is empty, then drops it.
 // The lane is dropped in the same step that delivers the last results, so
 // a caller that got its result finds no lane left behind by its write.
-func (e *engine) drain(u string, ln *lane) {
+//
+// With lead, the caller's own job, drain writes lead alone (if it is still
+// queued) and returns; a goroutine takes over the edits queued meanwhile.
+func (e *engine) drain(u string, ln *lane, lead *job) {
 	ls := &e.lanes
 	ls.mu.Lock()
 	for len(ln.queue) > 0 {
+		if lead != nil && lead.state == jobDone {
+			go e.drain(u, ln, nil)
+			ls.mu.Unlock()
+			return
+		}
 		var b *batch
-		if ln.alone > 0 {
+		if lead != nil {
+			b = &batch{jobs: []*job{lead}}
+			ln.queue = slices.DeleteFunc(ln.queue, func(q *job) bool { return q == lead })
+		} else if ln.alone > 0 {
 			// After a refused batch, its edits go one by one.
 			b = &batch{jobs: ln.queue[:1:1]}
 			ln.queue = ln.queue[1:]
