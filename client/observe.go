@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
@@ -67,9 +68,9 @@ const (
 	// deleted during the write, an acknowledged write found missing, a
 	// weak ETag read again, a version that could not be confirmed.
 	EventNote
-	// EventDone: an operation ended: Err is nil on success; Outcome,
-	// Attempts and ETag describe a successful write; Duration is the
-	// operation's.
+	// EventDone: an operation ended: Err is nil on success; Outcome and
+	// ETag describe a successful write, Attempts the writes sent (on
+	// failure too); Duration is the operation's.
 	EventDone
 )
 
@@ -104,13 +105,17 @@ func (k EventKind) String() string {
 // are zero. URLs and resources carry no credentials.
 type Event struct {
 	Kind EventKind
+	// Time is when the event happened; for an exchange, when the request
+	// was sent (Duration later, its answer arrived).
+	Time time.Time
 	// Op is the operation: "get", "update", "save", "create", "delete",
 	// "list" or "probe".
 	Op string
 	// Resource names the document, as in errors.
 	Resource string
-	// OpID identifies one call of an operation, from Start to Done, within
-	// the client (it counts from 1).
+	// OpID identifies one call of an operation, from Start to Done; ids
+	// are unique within the process, so one Observer may serve several
+	// clients.
 	OpID uint64
 	// Write identifies the write an event belongs to; callers whose edits
 	// went together share one (see EventJoin). 0 outside writes.
@@ -141,10 +146,11 @@ type Event struct {
 // observers sends a client's events to its Logger and Observer. A client
 // with neither makes no events at all.
 type observers struct {
-	list   []Observer
-	opIDs  atomic.Uint64
-	writes atomic.Uint64
+	list []Observer
 }
+
+// eventIDs numbers operations and writes across the process.
+var eventIDs atomic.Uint64
 
 func newObservers(s settings) *observers {
 	o := &observers{}
@@ -181,12 +187,16 @@ func (o *observers) start(ctx context.Context, op, resource string) (context.Con
 	if !o.on() {
 		return ctx, func(Event) {}
 	}
-	sc := &scope{op: op, resource: resource, opID: o.opIDs.Add(1)}
+	sc := &scope{op: op, resource: resource, opID: eventIDs.Add(1)}
 	ctx = context.WithValue(ctx, scopeKey{}, sc)
 	began := time.Now()
 	o.emit(ctx, Event{Kind: EventStart})
 	return ctx, func(done Event) {
 		done.Kind, done.Duration = EventDone, time.Since(began)
+		var we *WriteError
+		if done.Err != nil && errors.As(done.Err, &we) {
+			done.Attempts = we.Attempts
+		}
 		o.emit(ctx, done)
 	}
 }
@@ -196,7 +206,7 @@ func (o *observers) write(ctx context.Context, op, resource string, attempts *in
 	if !o.on() {
 		return ctx, 0
 	}
-	sc := &scope{op: op, resource: resource, write: o.writes.Add(1), attempt: attempts}
+	sc := &scope{op: op, resource: resource, write: eventIDs.Add(1), attempt: attempts}
 	if caller := scopeOf(ctx); caller != nil {
 		sc.opID = caller.opID
 	}
@@ -207,6 +217,9 @@ func (o *observers) write(ctx context.Context, op, resource string, attempts *in
 func (o *observers) emit(ctx context.Context, e Event) {
 	if !o.on() {
 		return
+	}
+	if e.Time.IsZero() {
+		e.Time = time.Now()
 	}
 	if sc := scopeOf(ctx); sc != nil {
 		if e.Op == "" {

@@ -252,7 +252,7 @@ func (t *transport) do(ctx context.Context, method, u string, header http.Header
 	began := time.Now()
 	resp, err := t.send(ctx, method, u, header, body, safe)
 	if t.obs.on() {
-		e := Event{Kind: EventExchange, Method: method, URL: redact(u), IfMatch: header.Get("If-Match"),
+		e := Event{Kind: EventExchange, Time: began, Method: method, URL: redact(u), IfMatch: header.Get("If-Match"),
 			IfNoneMatch: header.Get("If-None-Match"), Duration: time.Since(began), Err: err}
 		if err == nil {
 			e.Status, e.ETag = resp.status, resp.etag()
