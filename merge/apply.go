@@ -69,13 +69,14 @@ const applyBudget = 20_000_000
 // naming "from", "to" or "doc". The result is compact JSON when anything
 // changed.
 func Apply(from, to, doc []byte) ([]byte, error) {
-	f, err := parseInput(from, "from")
-	if err != nil {
-		return nil, err
+	f, depth, serr := decodeLike(from, nil, 0)
+	if serr != nil {
+		return nil, inputError("from", serr)
 	}
-	t, err := parseInput(to, "to")
-	if err != nil {
-		return nil, err
+	// to is from changed: what it repeats of from is taken from f.
+	t, _, serr := decodeLike(to, f, depth)
+	if serr != nil {
+		return nil, inputError("to", serr)
 	}
 	d, err := parseInput(doc, "doc")
 	if err != nil {
