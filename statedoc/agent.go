@@ -143,7 +143,17 @@ func (a Agent) QueryValue() (string, error) {
 	if err := a.Validate(); err != nil {
 		return "", err
 	}
+	return a.queryValue(), nil
+}
+
+// queryValue is QueryValue for an agent already validated.
+func (a Agent) queryValue() string {
 	var b strings.Builder
+	n := 40 + len(a.Mbox) + len(a.MboxSHA1Sum) + len(a.OpenID)
+	if a.Account != nil {
+		n += len(a.Account.HomePage) + len(a.Account.Name)
+	}
+	b.Grow(n)
 	b.WriteString(`{"objectType":"Agent",`)
 	switch {
 	case a.Mbox != "":
@@ -156,7 +166,7 @@ func (a Agent) QueryValue() (string, error) {
 		b.WriteString(`"account":{"homePage":` + jsonString(a.Account.HomePage) + `,"name":` + jsonString(a.Account.Name) + `}`)
 	}
 	b.WriteString("}")
-	return b.String(), nil
+	return b.String()
 }
 
 // short returns the agent's IFI in a compact human-readable form.

@@ -103,11 +103,8 @@ func (c Context) Query() (url.Values, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	agent, err := c.Agent.QueryValue()
-	if err != nil {
-		return nil, err
-	}
-	q := url.Values{}
+	agent := c.Agent.queryValue()
+	q := make(url.Values, 4)
 	q.Set("activityId", c.ActivityID)
 	q.Set("agent", agent)
 	if c.Registration != "" {
