@@ -4,7 +4,7 @@
 // Every write is conditional: If-Match with the ETag of the version the change
 // was made on, or If-None-Match: * to create. When another writer wins first
 // (409 or 412; see Options.MaxAttempts for 428 and 404), the client reads the
-// new version, brings its change onto it and tries again, with full-jitter
+// new version, brings its change onto it and tries again, with jittered
 // backoff and a bound on the attempts. A change comes in one of two forms:
 //
 //   - Update takes it as a function of the current value (increment a counter,

@@ -53,3 +53,27 @@ func TestSleepStopsOnContextEnd(t *testing.T) {
 	assert.NoError(t, Sleep(context.Background(), time.Millisecond))
 	assert.ErrorIs(t, Sleep(ctx, 0), context.Canceled)
 }
+
+func TestEqualJitterBounds(t *testing.T) {
+	base, limit := 50*time.Millisecond, 500*time.Millisecond
+	for attempt, d := range map[int]time.Duration{0: 50, 1: 50, 2: 100, 3: 200, 4: 400, 5: 500, 60: 500} {
+		d *= time.Millisecond
+		lo, hi := d, time.Duration(0)
+		for range 2000 {
+			w := EqualJitter(attempt, base, limit)
+			if w < d/2 || w > d {
+				t.Fatalf("attempt %d: %v outside [%v, %v]", attempt, w, d/2, d)
+			}
+			lo, hi = min(lo, w), max(hi, w)
+		}
+		if hi-lo < d/4 {
+			t.Errorf("attempt %d: waits spread over %v only", attempt, hi-lo)
+		}
+	}
+	if EqualJitter(3, 0, time.Second) != 0 {
+		t.Error("a non-positive base waits nothing")
+	}
+	if w := EqualJitter(40, time.Millisecond, time.Duration(1<<63-1)); w < 0 {
+		t.Errorf("no overflow: %v", w)
+	}
+}
