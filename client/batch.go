@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ifmatch/ifmatch/merge"
 	"github.com/ifmatch/ifmatch/statedoc"
@@ -68,6 +69,9 @@ func runAll[K, T any](ctx context.Context, keys []K, name func(K) string, op str
 		wg       sync.WaitGroup
 		next     = make(chan int)
 	)
+	// A panic in a worker (an edit, a merge function, Progress) stops the
+	// batch and is raised again on the caller's goroutine.
+	var panicked atomic.Pointer[any]
 	ended := func(i int, r Result[T], err error) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -84,7 +88,17 @@ func runAll[K, T any](ctx context.Context, keys []K, name func(K) string, op str
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					panicked.CompareAndSwap(nil, &r)
+					for range next { // let the feeder finish
+					}
+				}
+			}()
 			for i := range next {
+				if panicked.Load() != nil {
+					continue
+				}
 				r, err := do(ctx, keys[i])
 				ended(i, r, err)
 			}
@@ -106,6 +120,9 @@ feed:
 	}
 	close(next)
 	wg.Wait()
+	if p := panicked.Load(); p != nil {
+		panic(*p)
+	}
 	for i := begun; i < len(keys); i++ {
 		out[i].Key = keys[i]
 		ended(i, Result[T]{}, &WriteError{Op: op, Resource: name(keys[i]), Err: wrap(ErrNotSent, ctx.Err())})

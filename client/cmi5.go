@@ -15,12 +15,14 @@ import (
 // statedoc.ErrInvalidDocument (and ErrInvalidDocument). The unit must not
 // write or delete the document: without LRSOptions.LMS, the client refuses
 // to (ErrLMSOwned).
-func (c *StateClient[T]) LaunchData(ctx context.Context, activityID string, agent statedoc.Agent, registration string) (statedoc.LaunchData, error) {
+func (c *StateClient[T]) LaunchData(ctx context.Context, activityID string, agent statedoc.Agent, registration string) (_ statedoc.LaunchData, err error) {
 	key := statedoc.LaunchDataKey(activityID, agent, registration)
 	tg, err := c.r.target(ctx, key)
 	if err != nil {
 		return statedoc.LaunchData{}, err
 	}
+	ctx, done := c.r.t.eng.obs.start(ctx, "get", tg.resource)
+	defer func() { done(Event{Err: err}, recover()) }()
 	snap, err := c.r.t.eng.read(ctx, tg.url, httpShape)
 	if err != nil {
 		return statedoc.LaunchData{}, err
@@ -47,6 +49,8 @@ func (c *AgentProfileClient[T]) LearnerPreferences(ctx context.Context, agent st
 	if err != nil {
 		return p, false, err
 	}
+	ctx, done := c.r.t.eng.obs.start(ctx, "get", tg.resource)
+	defer func() { done(Event{Err: err}, recover()) }()
 	snap, err := c.r.t.eng.read(ctx, tg.url, httpShape)
 	if err != nil {
 		return p, false, preferences(key, err)

@@ -613,7 +613,7 @@ func (e *engine) create(ctx context.Context, p plan, next *draft) (written, erro
 // remove DELETEs tg with the given precondition value ("" sends none).
 func (e *engine) remove(ctx context.Context, tg target, sh *shape, ifMatch string) (err error) {
 	ctx, done := e.obs.start(ctx, "delete", tg.resource)
-	defer func() { done(Event{Err: err}) }()
+	defer func() { done(Event{Err: err}, recover()) }()
 	u := tg.url
 	if err := e.guard(); err != nil {
 		return err

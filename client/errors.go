@@ -98,7 +98,7 @@ var (
 	// ErrVersion means the client could not agree on an xAPI version with
 	// the LRS (LRSOptions.NegotiateVersion): its About Resource could not
 	// be read, or lists no version the client speaks.
-	ErrVersion = errors.New("ifmatch: no xAPI version in common with the LRS")
+	ErrVersion = errors.New("ifmatch: no xAPI version agreed with the LRS")
 	// ErrLMSOwned means a write or delete of cmi5's LMS.LaunchData state
 	// document, which belongs to the LMS, by a client that does not act
 	// for the LMS (LRSOptions.LMS); nothing was sent.

@@ -182,16 +182,26 @@ func scopeOf(ctx context.Context) *scope {
 }
 
 // start begins operation op on resource: it returns the context its
-// events are made under and the function that ends it.
-func (o *observers) start(ctx context.Context, op, resource string) (context.Context, func(done Event)) {
+// events are made under and the function that ends it, to be deferred as
+// done(Event{...}, recover()): a panic ends the operation with an error,
+// and goes on.
+func (o *observers) start(ctx context.Context, op, resource string) (context.Context, func(done Event, panicked any)) {
 	if !o.on() {
-		return ctx, func(Event) {}
+		return ctx, func(_ Event, panicked any) {
+			if panicked != nil {
+				panic(panicked)
+			}
+		}
 	}
 	sc := &scope{op: op, resource: resource, opID: eventIDs.Add(1)}
 	ctx = context.WithValue(ctx, scopeKey{}, sc)
 	began := time.Now()
 	o.emit(ctx, Event{Kind: EventStart})
-	return ctx, func(done Event) {
+	return ctx, func(done Event, panicked any) {
+		if panicked != nil {
+			defer panic(panicked)
+			done = Event{Err: fmt.Errorf("ifmatch: the %s of %s panicked: %v", op, resource, panicked)}
+		}
 		done.Kind, done.Duration = EventDone, time.Since(began)
 		var we *WriteError
 		if done.Err != nil && errors.As(done.Err, &we) {

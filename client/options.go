@@ -156,7 +156,9 @@ type Options struct {
 // the new version as it always does, so a stale entry costs one wasted
 // write, never a lost update. An edit that changes nothing on a cached
 // version is checked against a fresh read before the call reports
-// Unchanged.
+// Unchanged. The version a write leaves is remembered as the document the
+// client sent: on a server that adds members of its own to what it stores
+// without changing the ETag it answers, leave the cache off.
 type CacheOptions struct {
 	// Size is the most documents kept, the least recently used dropped
 	// first. Zero or negative turns the cache off.

@@ -83,6 +83,9 @@ type lane struct {
 type lanes struct {
 	mu    sync.Mutex
 	byURL map[string]*lane
+	// batches counts the batches begun, on any document: a read that saw
+	// it unchanged, and no lane for its document, overlapped no write.
+	batches uint64
 }
 
 // active returns the number of documents with a lane.
@@ -92,18 +95,18 @@ func (ls *lanes) active() int {
 	return len(ls.byURL)
 }
 
-// busy reports whether u has a lane: a write to it is queued or in
-// flight.
-func (ls *lanes) busy(u string) bool {
+// quiet returns the number of batches begun so far and whether u has no
+// lane (no write to it is queued or in flight).
+func (ls *lanes) quiet(u string) (uint64, bool) {
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
-	return ls.byURL[u] != nil
+	return ls.batches, ls.byURL[u] == nil
 }
 
 // submit runs p through the document's lane and returns its own result.
 func (e *engine) submit(ctx context.Context, p plan) (written, error) {
 	if err := ctx.Err(); err != nil {
-		return written{}, &WriteError{Op: p.op, Resource: p.resource, Err: err}
+		return written{}, &WriteError{Op: p.op, Resource: p.resource, Err: wrap(ErrNotSent, err)}
 	}
 	if err := e.guard(); err != nil {
 		return written{}, &WriteError{Op: p.op, Resource: p.resource, Err: err}
@@ -245,6 +248,7 @@ func (e *engine) drain(u string, ln *lane, lead *job) {
 		for _, j := range b.jobs {
 			j.state, j.b = jobReady, b
 		}
+		ls.batches++
 		ctx, cancel := batchContext(b.jobs)
 		b.cancel = cancel
 		ls.mu.Unlock()

@@ -150,7 +150,7 @@ var ErrProbe = errors.New("ifmatch: probe failed")
 // removes it at the end.
 func (e *engine) probe(ctx context.Context, sh *shape, u string, create func(context.Context, []byte) (string, error), opts *ProbeOptions) (_ *ProbeReport, err error) {
 	ctx, finish := e.obs.start(ctx, "probe", redact(u))
-	defer func() { finish(Event{Err: err}) }()
+	defer func() { finish(Event{Err: err}, recover()) }()
 	races, wait := 20, 2500*time.Millisecond
 	if opts != nil {
 		if opts.Races > 0 {

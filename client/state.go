@@ -141,6 +141,10 @@ func (c *StateClient[T]) Probe(ctx context.Context, scope statedoc.Context, opts
 // limited to that registration; without one it removes the documents of
 // every registration too (xAPI §2.3). It is a separate call so that wiping
 // a context is never an accident.
+//
+// Without LRSOptions.LMS it first lists the scope and refuses (ErrLMSOwned)
+// when cmi5's LMS.LaunchData is there; an LMS that writes that document
+// between the list and the delete sees it deleted too.
 func (c *StateClient[T]) DeleteContext(ctx context.Context, scope statedoc.Context) error {
 	tg, err := c.r.target(ctx, scope)
 	if err != nil {

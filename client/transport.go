@@ -71,7 +71,7 @@ func callerWaits(ctx context.Context) context.Context {
 func newTransport(s settings, header http.Header, obs *observers) *transport {
 	t := &transport{header: header, username: s.username, password: s.password, waitMin: s.waitMin, waitMax: s.waitMax, obs: obs}
 	t.rc = &retryablehttp.Client{
-		HTTPClient:   keepIdle(s.httpClient),
+		HTTPClient:   keepIdle(s.httpClient, t.hush),
 		Logger:       nil,
 		RetryWaitMin: s.waitMin,
 		RetryWaitMax: s.waitMax,
@@ -89,13 +89,16 @@ func newTransport(s settings, header http.Header, obs *observers) *transport {
 // process. The copy never follows a redirect of a request that is not a
 // read: net/http would re-send a PUT answered 301, 302 or 303 as a GET and
 // return that GET's answer as the PUT's. Reads follow redirects as hc does.
-func keepIdle(hc *http.Client) *http.Client {
+//
+// Every request, re-sends included, first waits out the pause the server
+// asked of the whole client (hush).
+func keepIdle(hc *http.Client, hush func(context.Context) error) *http.Client {
 	c := *hc
 	rt := c.Transport
 	if rt == nil {
 		rt = http.DefaultTransport
 	}
-	c.Transport = roundTripperOnly{rt}
+	c.Transport = roundTripperOnly{rt: rt, hush: hush}
 	follow := hc.CheckRedirect
 	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if m := via[0].Method; m != http.MethodGet && m != http.MethodHead {
@@ -112,12 +115,31 @@ func keepIdle(hc *http.Client) *http.Client {
 	return &c
 }
 
-// roundTripperOnly hides every method of a RoundTripper but RoundTrip.
-type roundTripperOnly struct{ rt http.RoundTripper }
+// roundTripperOnly hides every method of a RoundTripper but RoundTrip,
+// which waits as hush says before it sends.
+type roundTripperOnly struct {
+	rt   http.RoundTripper
+	hush func(context.Context) error
+}
 
 func (r roundTripperOnly) RoundTrip(req *http.Request) (*http.Response, error) {
+	if r.hush != nil {
+		if err := r.hush(req.Context()); err != nil {
+			if req.Body != nil {
+				req.Body.Close()
+			}
+			return nil, quietError{err}
+		}
+	}
 	return r.rt.RoundTrip(req)
 }
+
+// quietError is the end of a request's context while it waited, unsent,
+// for the pause the server asked of the client.
+type quietError struct{ err error }
+
+func (e quietError) Error() string { return "waiting to send as the server asked: " + e.err.Error() }
+func (e quietError) Unwrap() error { return e.err }
 
 // checkRetry re-sends reads on transient network errors, 429 and 5xx (but
 // 501), and writes only on 429 or when the connection failed before the
@@ -171,7 +193,8 @@ func dialFailed(err error) bool {
 // the connection could not be opened, or the TLS handshake failed before
 // any of the request was written.
 func notSent(err error) bool {
-	return dialFailed(err) || tlsRefused(err)
+	var q quietError
+	return dialFailed(err) || tlsRefused(err) || errors.As(err, &q)
 }
 
 // tlsRefused reports whether the TLS handshake or the server's certificate
@@ -278,20 +301,27 @@ func (t *transport) quiet(status int, h http.Header) {
 	}
 }
 
-// hush waits until the client may send again (see quiet).
+// hush waits until the client may send again (see quiet), however often
+// the pause is made longer meanwhile.
 func (t *transport) hush(ctx context.Context) error {
-	d := time.Until(time.Unix(0, t.quietUntil.Load()))
-	if d <= 0 {
-		return nil
+	for {
+		d := t.quietFor()
+		if d <= 0 {
+			return nil
+		}
+		t.obs.emit(ctx, Event{Kind: EventWait, Message: "the server asked the client to slow down", Duration: d})
+		if err := backoff.Sleep(ctx, d); err != nil {
+			return err
+		}
 	}
-	t.obs.emit(ctx, Event{Kind: EventWait, Message: "the server asked the client to slow down", Duration: d})
-	return backoff.Sleep(ctx, d)
+}
+
+// quietFor is how long the client must still wait before it sends.
+func (t *transport) quietFor() time.Duration {
+	return time.Until(time.Unix(0, t.quietUntil.Load()))
 }
 
 func (t *transport) send(ctx context.Context, method, u string, header http.Header, body []byte, safe bool) (*response, error) {
-	if err := t.hush(ctx); err != nil {
-		return nil, wrap(ErrNotSent, newRequestError(method, u, err))
-	}
 	var raw any
 	if body != nil {
 		raw = body

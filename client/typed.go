@@ -3,11 +3,13 @@ package client
 import (
 	"bytes"
 	"context"
+	"reflect"
 	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/ifmatch/ifmatch/internal/jsonptr"
+	"github.com/ifmatch/ifmatch/internal/typeview"
 	"github.com/ifmatch/ifmatch/merge"
 )
 
@@ -89,6 +91,11 @@ type typed[T any] struct {
 	eng   *engine
 	codec codec[T]
 	shape *shape
+	// plain says that two different encodings of T are two different
+	// documents as written: T encodes its values in one way only (no
+	// marshalling of its own, no raw or number text, no interfaces), and
+	// writes carry no version field or write log beside it.
+	plain bool
 }
 
 // target is a document's URL and its name in errors and logs.
@@ -112,7 +119,8 @@ func newTyped[T any](s settings, header http.Header, sh *shape) (*typed[T], erro
 	if err != nil {
 		return nil, err
 	}
-	return &typed[T]{eng: newEngine(s, header), codec: cd, shape: sh}, nil
+	plain := sh.field == "" && s.writeLog == "" && !typeview.IsRaw(reflect.TypeFor[T]()) && typeview.Canonical(reflect.TypeFor[T]())
+	return &typed[T]{eng: newEngine(s, header), codec: cd, shape: sh, plain: plain}, nil
 }
 
 // plan is the engine's plan of a write to tg.
@@ -124,14 +132,15 @@ func (c *typed[T]) plan(op string, tg target, start *snapshot, step func(snapsho
 // get reads the document at tg.
 func (c *typed[T]) get(ctx context.Context, tg target) (d Doc[T], err error) {
 	ctx, done := c.eng.obs.start(ctx, "get", tg.resource)
-	defer func() { done(Event{Err: err, ETag: d.ETag}) }()
+	defer func() { done(Event{Err: err, ETag: d.ETag}, recover()) }()
+	before, idleBefore := c.eng.lanes.quiet(tg.url)
 	snap, err := c.eng.read(ctx, tg.url, c.shape)
 	if err != nil {
 		return Doc[T]{}, err
 	}
 	// A read that overlaps a write of this client may be older than what
 	// the write leaves: the write's result goes in the cache instead.
-	if !c.eng.lanes.busy(tg.url) {
+	if after, idle := c.eng.lanes.quiet(tg.url); idleBefore && idle && after == before {
 		if snap.exists && c.shape.usable(snap.etag) {
 			c.eng.cache.put(tg.url, snap)
 		} else {
@@ -160,7 +169,7 @@ func (c *typed[T]) doc(s snapshot) (Doc[T], error) {
 // create POSTs v as a new document to the collection at tg.
 func (c *typed[T]) create(ctx context.Context, tg target, v T) (r Result[T], u string, err error) {
 	ctx, done := c.eng.obs.start(ctx, "create", tg.resource)
-	defer func() { done(Event{Err: err, ETag: r.ETag, Outcome: r.Outcome, Attempts: r.Attempts}) }()
+	defer func() { done(Event{Err: err, ETag: r.ETag, Outcome: r.Outcome, Attempts: r.Attempts}, recover()) }()
 	if err := c.eng.guard(); err != nil {
 		return Result[T]{}, "", &WriteError{Op: "create", Resource: tg.resource, Err: err}
 	}
@@ -179,8 +188,7 @@ func (c *typed[T]) create(ctx context.Context, tg target, v T) (r Result[T], u s
 // update runs an Update (see StateClient.Update) of the document at tg.
 func (c *typed[T]) update(ctx context.Context, tg target, edit func(T) (T, error)) (r Result[T], err error) {
 	ctx, done := c.eng.obs.start(ctx, "update", tg.resource)
-	defer func() { done(Event{Err: err, ETag: r.ETag, Outcome: r.Outcome, Attempts: r.Attempts}) }()
-	var last made[T] // the last document the edit made, and its value
+	defer func() { done(Event{Err: err, ETag: r.ETag, Outcome: r.Outcome, Attempts: r.Attempts}, recover()) }()
 	step := func(cur snapshot) (*draft, error) {
 		var (
 			v    T
@@ -214,22 +222,22 @@ func (c *typed[T]) update(ctx context.Context, tg target, edit func(T) (T, error
 		if err != nil {
 			return nil, err
 		}
-		last = made[T]{body: body, value: nv}
-		// The edit changed what T sees (to is not from), so the document
-		// made differs from cur: no need to compare them.
-		return &draft{body: body, contentType: c.codec.contentType(cur), differs: true}, nil
+		// The edit changed what T sees (to is not from): for a plain T
+		// whose documents carry nothing but T, the document made differs
+		// from cur, and need not be compared with it.
+		return &draft{body: body, contentType: c.codec.contentType(cur), differs: c.plain}, nil
 	}
 	w, err := c.eng.submit(ctx, c.plan("update", tg, nil, step))
 	if err != nil {
 		return Result[T]{}, err
 	}
-	return c.resultOf(w, nil, last)
+	return c.result(w, nil)
 }
 
 // save runs a Save (see StateClient.Save) of the document at tg.
 func (c *typed[T]) save(ctx context.Context, tg target, base Doc[T], ours T, m merge.Func[T]) (r Result[T], err error) {
 	ctx, done := c.eng.obs.start(ctx, "save", tg.resource)
-	defer func() { done(Event{Err: err, ETag: r.ETag, Outcome: r.Outcome, Attempts: r.Attempts}) }()
+	defer func() { done(Event{Err: err, ETag: r.ETag, Outcome: r.Outcome, Attempts: r.Attempts}, recover()) }()
 	b := snapshot{exists: base.Exists, etag: base.ETag, contentType: base.ContentType, lastModified: base.LastModified}
 	hasRaw := !base.Exists || base.Raw != nil
 	var from []byte
@@ -391,26 +399,6 @@ func (c *typed[T]) merge(base, ours, theirs snapshot, m merge.Func[T]) ([]byte, 
 }
 
 func (c *typed[T]) result(w written, report *merge.Report) (Result[T], error) {
-	return c.resultOf(w, report, made[T]{})
-}
-
-// made is a document a step made (body, as the draft carried it) and the
-// value of T it was made from.
-type made[T any] struct {
-	body  []byte
-	value T
-}
-
-// resultOf is the result of w. When the version written is the very body
-// m made (the same bytes, not a copy), of a document without a version
-// field, m's value is its Value and is not decoded again.
-func (c *typed[T]) resultOf(w written, report *merge.Report, m made[T]) (Result[T], error) {
-	b := w.snapshot.body
-	if c.shape.field == "" && w.exists && len(b) > 0 && len(m.body) == len(b) && &m.body[0] == &b[0] {
-		d := Doc[T]{Value: m.value, ETag: w.etag, Exists: true, ContentType: w.contentType,
-			LastModified: w.lastModified, Raw: c.eng.whole(c.shape, w.snapshot)}
-		return Result[T]{Doc: d, Attempts: w.attempts, Outcome: w.outcome}, nil
-	}
 	d, err := c.doc(w.snapshot)
 	if err != nil {
 		return Result[T]{}, err

@@ -29,7 +29,8 @@ type lrs struct {
 
 	negotiate bool
 	mu        sync.Mutex
-	settled   bool // the version is known (given, or negotiated)
+	settled   bool          // the version is known (given, or negotiated)
+	asking    chan struct{} // closed when the negotiation under way ends
 }
 
 // key is what every xAPI document key and list query provides.
@@ -107,20 +108,41 @@ func (l *lrs) version(ctx context.Context) (string, error) {
 }
 
 // ready negotiates the version once, before the client's first request to
-// the LRS. A failed negotiation is tried again by the next call.
+// the LRS. One negotiation runs at a time; callers wait for it as long as
+// their contexts allow. A failed negotiation is tried again by the next
+// call.
 func (l *lrs) ready(ctx context.Context) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.settled {
-		return nil
+	for {
+		l.mu.Lock()
+		if l.settled {
+			l.mu.Unlock()
+			return nil
+		}
+		if l.asking == nil {
+			// This caller asks; the others wait for its answer.
+			asking := make(chan struct{})
+			l.asking = asking
+			l.mu.Unlock()
+			v, err := l.about(ctx)
+			l.mu.Lock()
+			if err == nil {
+				l.header.Set(statedoc.HeaderVersion, v)
+				l.settled = true
+			}
+			l.asking = nil
+			l.mu.Unlock()
+			close(asking)
+			return err
+		}
+		asking := l.asking
+		l.mu.Unlock()
+		select {
+		case <-asking:
+			// Settled, or failed for the one who asked: look again.
+		case <-ctx.Done():
+			return wrap(ErrNotSent, ctx.Err())
+		}
 	}
-	v, err := l.about(ctx)
-	if err != nil {
-		return err
-	}
-	l.header.Set(statedoc.HeaderVersion, v)
-	l.settled = true
-	return nil
 }
 
 // about reads the LRS's About Resource and returns the highest version it
@@ -129,10 +151,10 @@ func (l *lrs) about(ctx context.Context) (string, error) {
 	u := l.base + "/about"
 	resp, err := l.tr.do(ctx, http.MethodGet, u, nil, nil, true)
 	if err != nil {
-		return "", wrap(ErrVersion, err)
+		return "", annotate(wrap(ErrVersion, err), "the About Resource could not be read")
 	}
 	if _, err := checkResponse(plainRequest, http.MethodGet, u, resp); err != nil {
-		return "", wrap(ErrVersion, err)
+		return "", annotate(wrap(ErrVersion, err), "the About Resource could not be read")
 	}
 	var doc struct {
 		Version []string `json:"version"`
@@ -237,7 +259,7 @@ func (r *resource[T]) list(ctx context.Context, q key, since time.Time, what str
 		return nil, err
 	}
 	ctx, done := r.t.eng.obs.start(ctx, "list", tg.resource)
-	defer func() { done(Event{Err: err}) }()
+	defer func() { done(Event{Err: err}, recover()) }()
 	u := tg.url
 	if !since.IsZero() {
 		u += "&since=" + url.QueryEscape(since.UTC().Format(time.RFC3339Nano))

@@ -263,7 +263,6 @@ func (o *Observer) done(ctx context.Context, e client.Event) {
 	o.mu.Lock()
 	op := o.ops[e.OpID]
 	delete(o.ops, e.OpID)
-	var ended []*write
 	attempts, server := 0, ""
 	if op != nil {
 		attempts, server = op.attempts, op.server
@@ -276,13 +275,31 @@ func (o *Observer) done(ctx context.Context, e client.Event) {
 			if server == "" {
 				server = w.server
 			}
-			if w.pending--; w.pending <= 0 {
-				delete(o.writes, id)
-				ended = append(ended, w)
-			}
 		}
 	}
 	o.mu.Unlock()
+	// The shared writes this operation rode in end once their last caller
+	// has ended: its span first, then theirs.
+	var ended []*write
+	defer func() {
+		if op == nil {
+			return
+		}
+		o.mu.Lock()
+		for _, id := range op.shared {
+			if w := o.writes[id]; w != nil {
+				if w.pending--; w.pending <= 0 {
+					delete(o.writes, id)
+					ended = append(ended, w)
+				}
+			}
+		}
+		o.mu.Unlock()
+		for _, w := range ended {
+			w.span.SetAttributes(AttrAttempts.Int(w.attempts))
+			w.span.End()
+		}
+	}()
 
 	if e.Err == nil && e.Attempts != 0 {
 		attempts = e.Attempts
@@ -311,10 +328,6 @@ func (o *Observer) done(ctx context.Context, e client.Event) {
 			op.span.SetStatus(codes.Error, e.Err.Error())
 		}
 		op.span.End()
-	}
-	for _, w := range ended {
-		w.span.SetAttributes(AttrAttempts.Int(w.attempts))
-		w.span.End()
 	}
 }
 

@@ -496,3 +496,39 @@ func (f *filter) skip() {
 		f.fail()
 	}
 }
+
+// Canonical reports whether encoding/json writes every value of t in one
+// way only, so that two different encodings of values of t are two
+// different JSON documents: no type inside t marshals itself, and none is
+// json.Number (whose text is the caller's) or an interface (which may hold
+// any of those). Float text is canonical; a map's members are sorted.
+func Canonical(t reflect.Type) bool {
+	return canonical(t, map[reflect.Type]bool{})
+}
+
+func canonical(t reflect.Type, seen map[reflect.Type]bool) bool {
+	if seen[t] {
+		return true
+	}
+	seen[t] = true
+	if t == reflect.TypeFor[json.Number]() || encodesItself(t) {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.Interface, reflect.Func, reflect.Chan, reflect.UnsafePointer, reflect.Complex64, reflect.Complex128:
+		return false
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		return canonical(t.Elem(), seen)
+	case reflect.Map:
+		return canonical(t.Key(), seen) && canonical(t.Elem(), seen)
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if f := t.Field(i); f.IsExported() || f.Anonymous {
+				if !canonical(f.Type, seen) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}

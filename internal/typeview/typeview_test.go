@@ -255,3 +255,33 @@ func BenchmarkDecode(b *testing.B) {
 		})
 	}
 }
+
+func TestCanonical(t *testing.T) {
+	type inner struct {
+		N float64
+		M map[string][]int
+	}
+	type withTime struct{ At time.Time }
+	type withAny struct{ V any }
+	type withNumber struct{ N json.Number }
+	type withRaw struct{ R json.RawMessage }
+	type tree struct {
+		Kids []*tree
+		Name string
+	}
+	for _, tc := range []struct {
+		t    reflect.Type
+		want bool
+	}{
+		{reflect.TypeFor[inner](), true},
+		{reflect.TypeFor[tree](), true},
+		{reflect.TypeFor[[]inner](), true},
+		{reflect.TypeFor[withTime](), false},
+		{reflect.TypeFor[withAny](), false},
+		{reflect.TypeFor[withNumber](), false},
+		{reflect.TypeFor[withRaw](), false},
+		{reflect.TypeFor[map[string]any](), false},
+	} {
+		assert.Equal(t, tc.want, Canonical(tc.t), "%v", tc.t)
+	}
+}
