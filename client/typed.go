@@ -3,9 +3,9 @@ package client
 import (
 	"bytes"
 	"context"
-	"reflect"
 	"fmt"
 	"net/http"
+	"reflect"
 	"time"
 
 	"github.com/ifmatch/ifmatch/internal/jsonptr"
