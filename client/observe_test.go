@@ -122,15 +122,7 @@ func TestObserverSeesCoalescedWrites(t *testing.T) {
 			assert.NoError(t, err)
 		}()
 	}
-	require.Eventually(t, func() bool {
-		n := 0
-		for _, e := range rec.all() {
-			if e.Kind == client.EventStart {
-				n++
-			}
-		}
-		return n == 4
-	}, waitLimit, waitTick)
+	queued(t, c, 3)
 	g.release <- struct{}{}
 	waitFor(t, g.arrived, "the batch's PUT")
 	g.release <- struct{}{}

@@ -182,7 +182,7 @@ func TestCancelBeforeSendRemovesTheEdit(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	second := make(chan error, 1)
 	go func() { _, err := c.Update(ctx, key, addToken("second")); second <- err }()
-	time.Sleep(20 * time.Millisecond) // let it queue
+	queued(t, c, 1)
 	cancel()
 	err := waitFor(t, second, "the cancelled caller")
 	require.ErrorIs(t, err, context.Canceled)
@@ -293,7 +293,7 @@ func TestBatchEditErrorsStayTheirOwn(t *testing.T) {
 	for i, edit := range edits {
 		wg.Add(1)
 		go func() { defer wg.Done(); results[i], errs[i] = c.Update(context.Background(), key, edit) }()
-		time.Sleep(5 * time.Millisecond) // arrive in order
+		queued(t, c, i+1)
 	}
 	g.release <- struct{}{} // the first write
 	waitFor(t, g.arrived, "the batch's PUT")
@@ -337,13 +337,13 @@ func TestBatchSaveMergesAsAlone(t *testing.T) {
 	ours := progress{Page: 1, Checked: map[string]bool{"a": true, "b": true}}
 	saved := make(chan error, 1)
 	go func() { _, err := c.Save(context.Background(), key, base, ours, nil); saved <- err }()
-	time.Sleep(10 * time.Millisecond)
+	queued(t, c, 1)
 	bumped := make(chan error, 1)
 	go func() {
 		_, err := c.Update(context.Background(), key, func(p progress) (progress, error) { p.Checked["c"] = true; return p, nil })
 		bumped <- err
 	}()
-	time.Sleep(10 * time.Millisecond)
+	queued(t, c, 2)
 	g.release <- struct{}{}
 	waitFor(t, g.arrived, "the batch's PUT")
 	g.release <- struct{}{}
@@ -396,10 +396,10 @@ func TestPanickingEditPanicsInItsCaller(t *testing.T) {
 		defer func() { recovered <- recover() }()
 		_, _ = c.Update(context.Background(), key, func(tally) (tally, error) { panic("edit bug") })
 	}()
-	time.Sleep(10 * time.Millisecond)
+	queued(t, c, 1)
 	other := make(chan error, 1)
 	go func() { _, err := c.Update(context.Background(), key, addToken("other")); other <- err }()
-	time.Sleep(10 * time.Millisecond)
+	queued(t, c, 2)
 	g.release <- struct{}{}
 	waitFor(t, g.arrived, "the batch's PUT")
 	g.release <- struct{}{}
@@ -661,7 +661,7 @@ func TestLeavingCallersEditDoesNotRun(t *testing.T) {
 		})
 		slow <- err
 	}()
-	time.Sleep(10 * time.Millisecond)
+	queued(t, c, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	var ran atomic.Bool
 	leaving := make(chan error, 1)
@@ -669,7 +669,7 @@ func TestLeavingCallersEditDoesNotRun(t *testing.T) {
 		_, err := c.Update(ctx, key, func(d tally) (tally, error) { ran.Store(true); return d, nil })
 		leaving <- err
 	}()
-	time.Sleep(10 * time.Millisecond)
+	queued(t, c, 2)
 	g.release <- struct{}{}
 	waitFor(t, slowStarted, "the slow edit")
 	cancel()
@@ -741,7 +741,7 @@ func TestBatchedSaveSurvivesARemovedEdit(t *testing.T) {
 		_, err := c.Update(xctx, key, func(p progress) (progress, error) { p.Page = 5; return p, nil })
 		xDone <- err
 	}()
-	time.Sleep(10 * time.Millisecond)
+	queued(t, c, 1)
 	// Theirs wins unless only ours changed a value.
 	theirsFirst := func(b, o, th progress) (progress, error) {
 		if th.Page == b.Page {
@@ -754,7 +754,7 @@ func TestBatchedSaveSurvivesARemovedEdit(t *testing.T) {
 		_, err := c.Save(context.Background(), key, base, progress{Page: 9}, theirsFirst)
 		saved <- err
 	}()
-	time.Sleep(10 * time.Millisecond)
+	queued(t, c, 2)
 	slowStarted := make(chan struct{})
 	var once sync.Once
 	slow := make(chan error, 1)
@@ -766,7 +766,7 @@ func TestBatchedSaveSurvivesARemovedEdit(t *testing.T) {
 		})
 		slow <- err
 	}()
-	time.Sleep(10 * time.Millisecond)
+	queued(t, c, 3)
 	g.release <- struct{}{}
 	waitFor(t, slowStarted, "the slow edit")
 	cancelX()
@@ -815,7 +815,7 @@ func TestRefusedBatchGoesAgainOneByOne(t *testing.T) {
 	for i, tok := range edits {
 		wg.Add(1)
 		go func() { defer wg.Done(); _, errs[i] = c.Update(context.Background(), key, addToken(tok)) }()
-		time.Sleep(5 * time.Millisecond)
+		queued(t, c, i+1)
 	}
 	g.release <- struct{}{}
 	wg.Wait()
@@ -824,4 +824,10 @@ func TestRefusedBatchGoesAgainOneByOne(t *testing.T) {
 	require.NoError(t, errs[1])
 	require.ErrorIs(t, errs[2], client.ErrTooLarge)
 	assert.Equal(t, []string{"first", edits[0], edits[1]}, storedTally(t, srv, key).Seen)
+}
+
+// queued waits until n callers wait in the lane of key's document.
+func queued[T any](t *testing.T, c *client.StateClient[T], n int) {
+	t.Helper()
+	require.Eventually(t, func() bool { return client.Queued(c, key) == n }, waitLimit, waitTick, "%d callers queued", n)
 }

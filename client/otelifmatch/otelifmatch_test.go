@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -370,8 +371,11 @@ type gated struct {
 func gate(t *testing.T, srv *statedoctest.Server) *gated {
 	t.Helper()
 	g := &gated{arrived: make(chan struct{}, 100), release: make(chan struct{}, 100)}
+	var puts atomic.Int32
 	g.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPut {
+		// The first two PUTs wait for the test; any later one goes on, so
+		// that a test whose callers did not coalesce fails rather than hangs.
+		if r.Method == http.MethodPut && puts.Add(1) <= 2 {
 			g.arrived <- struct{}{}
 			<-g.release
 		}
@@ -448,6 +452,9 @@ func TestCoalescedWriters(t *testing.T) {
 		}()
 	}
 	require.Eventually(t, func() bool { return obs.count() == 4 }, 10*time.Second, time.Millisecond)
+	// Started is not yet queued: give the callers time to queue behind the
+	// write in flight.
+	time.Sleep(200 * time.Millisecond)
 	g.release <- struct{}{}
 	waitFor(t, g.arrived, "the shared write's PUT")
 	g.release <- struct{}{}
