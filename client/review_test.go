@@ -2,7 +2,6 @@ package client_test
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -221,5 +220,4 @@ func TestReadOverlappingAWriteLeavesTheCache(t *testing.T) {
 	_, err = c.Update(context.Background(), key, turnPage)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"PUT If-Match -> 204"}, exchanges(srv), "one write, against the version the last write left")
-	_ = errors.New
 }
