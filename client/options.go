@@ -33,7 +33,7 @@ type Options struct {
 	// on, the call fails with the 404). A
 	// create (If-None-Match: *) answered 428 fails at once: reading again
 	// cannot mend it. When the bound is reached the call fails with
-	// ErrConflict. Zero or a negative value means 10.
+	// ErrConflict. Zero or a negative value means 16.
 	MaxAttempts int
 
 	// ConflictBackoff gives the wait after the n-th lost write (n counts from 1)
@@ -362,7 +362,7 @@ func resolve(o *Options) settings {
 		s.httpClient = http.DefaultClient
 	}
 	if s.maxAttempts <= 0 {
-		s.maxAttempts = 10
+		s.maxAttempts = 16
 	}
 	if s.conflictBackoff == nil {
 		s.conflictBackoff = EqualJitter(50*time.Millisecond, 500*time.Millisecond)
