@@ -110,8 +110,7 @@ func TestObserverSeesCoalescedWrites(t *testing.T) {
 	g := gate(t, srv, nil)
 	rec := &recorder{}
 	c := gatedClient[tally](t, g, &client.Options{Observer: rec})
-	first := make(chan error, 1)
-	go func() { _, err := c.Update(context.Background(), key, addToken("first")); first <- err }()
+	first := goUpdate(c, context.Background(), addToken("first"))
 	waitFor(t, g.arrived, "the first PUT")
 	var wg sync.WaitGroup
 	for i := range 3 {

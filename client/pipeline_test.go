@@ -175,13 +175,11 @@ func TestCancelBeforeSendRemovesTheEdit(t *testing.T) {
 	g := gate(t, srv, nil)
 	c := gatedClient[tally](t, g, nil)
 
-	first := make(chan error, 1)
-	go func() { _, err := c.Update(context.Background(), key, addToken("first")); first <- err }()
+	first := goUpdate(c, context.Background(), addToken("first"))
 	waitFor(t, g.arrived, "the first PUT")
 
 	ctx, cancel := context.WithCancel(context.Background())
-	second := make(chan error, 1)
-	go func() { _, err := c.Update(ctx, key, addToken("second")); second <- err }()
+	second := goUpdate(c, ctx, addToken("second"))
 	queued(t, c, 1)
 	cancel()
 	err := waitFor(t, second, "the cancelled caller")
@@ -233,8 +231,7 @@ func TestCancelAfterSendWithLostAnswer(t *testing.T) {
 	g := gate(t, srv, nil)
 	c := gatedClient[tally](t, g, &client.Options{TransportRetries: -1})
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { _, err := c.Update(ctx, key, addToken("mine")); done <- err }()
+	done := goUpdate(c, ctx, addToken("mine"))
 	waitFor(t, g.arrived, "the PUT")
 	cancel()
 	g.release <- struct{}{}
@@ -256,8 +253,7 @@ func TestCancelledAfterLostRaceLeaves(t *testing.T) {
 		close(backingOff)
 		return time.Hour
 	}})
-	done := make(chan error, 1)
-	go func() { _, err := c.Update(ctx, key, addToken("mine")); done <- err }()
+	done := goUpdate(c, ctx, addToken("mine"))
 	waitFor(t, backingOff, "the backoff")
 	cancel()
 	err := waitFor(t, done, "the caller")
@@ -277,8 +273,7 @@ func TestBatchEditErrorsStayTheirOwn(t *testing.T) {
 	c := gatedClient[tally](t, g, nil)
 	errRefused := errors.New("refused by the edit")
 
-	first := make(chan error, 1)
-	go func() { _, err := c.Update(context.Background(), key, addToken("first")); first <- err }()
+	first := goUpdate(c, context.Background(), addToken("first"))
 	waitFor(t, g.arrived, "the first PUT")
 
 	edits := []func(tally) (tally, error){
@@ -327,22 +322,14 @@ func TestBatchSaveMergesAsAlone(t *testing.T) {
 	base, err := c.Get(context.Background(), key)
 	require.NoError(t, err)
 
-	first := make(chan error, 1)
-	go func() {
-		_, err := c.Update(context.Background(), key, func(p progress) (progress, error) { p.Page = 7; return p, nil })
-		first <- err
-	}()
+	first := goUpdate(c, context.Background(), func(p progress) (progress, error) { p.Page = 7; return p, nil })
 	waitFor(t, g.arrived, "the first PUT")
 
 	ours := progress{Page: 1, Checked: map[string]bool{"a": true, "b": true}}
 	saved := make(chan error, 1)
 	go func() { _, err := c.Save(context.Background(), key, base, ours, nil); saved <- err }()
 	queued(t, c, 1)
-	bumped := make(chan error, 1)
-	go func() {
-		_, err := c.Update(context.Background(), key, func(p progress) (progress, error) { p.Checked["c"] = true; return p, nil })
-		bumped <- err
-	}()
+	bumped := goUpdate(c, context.Background(), func(p progress) (progress, error) { p.Checked["c"] = true; return p, nil })
 	queued(t, c, 2)
 	g.release <- struct{}{}
 	waitFor(t, g.arrived, "the batch's PUT")
@@ -387,8 +374,7 @@ func TestPanickingEditPanicsInItsCaller(t *testing.T) {
 	srv := newServer(t, nil)
 	g := gate(t, srv, nil)
 	c := gatedClient[tally](t, g, nil)
-	first := make(chan error, 1)
-	go func() { _, err := c.Update(context.Background(), key, addToken("first")); first <- err }()
+	first := goUpdate(c, context.Background(), addToken("first"))
 	waitFor(t, g.arrived, "the first PUT")
 
 	recovered := make(chan any, 1)
@@ -397,8 +383,7 @@ func TestPanickingEditPanicsInItsCaller(t *testing.T) {
 		_, _ = c.Update(context.Background(), key, func(tally) (tally, error) { panic("edit bug") })
 	}()
 	queued(t, c, 1)
-	other := make(chan error, 1)
-	go func() { _, err := c.Update(context.Background(), key, addToken("other")); other <- err }()
+	other := goUpdate(c, context.Background(), addToken("other"))
 	queued(t, c, 2)
 	g.release <- struct{}{}
 	waitFor(t, g.arrived, "the batch's PUT")
@@ -645,30 +630,15 @@ func TestLeavingCallersEditDoesNotRun(t *testing.T) {
 	srv := newServer(t, nil)
 	g := gate(t, srv, nil)
 	c := gatedClient[tally](t, g, nil)
-	first := make(chan error, 1)
-	go func() { _, err := c.Update(context.Background(), key, addToken("first")); first <- err }()
+	first := goUpdate(c, context.Background(), addToken("first"))
 	waitFor(t, g.arrived, "the first PUT")
 
-	slowStarted := make(chan struct{})
-	var once sync.Once
-	slow := make(chan error, 1)
-	go func() {
-		_, err := c.Update(context.Background(), key, func(d tally) (tally, error) {
-			once.Do(func() { close(slowStarted) })
-			time.Sleep(100 * time.Millisecond)
-			d.Count++
-			return d, nil
-		})
-		slow <- err
-	}()
+	edit, slowStarted := slowly(100*time.Millisecond, func(d tally) (tally, error) { d.Count++; return d, nil })
+	slow := goUpdate(c, context.Background(), edit)
 	queued(t, c, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	var ran atomic.Bool
-	leaving := make(chan error, 1)
-	go func() {
-		_, err := c.Update(ctx, key, func(d tally) (tally, error) { ran.Store(true); return d, nil })
-		leaving <- err
-	}()
+	leaving := goUpdate(c, ctx, func(d tally) (tally, error) { ran.Store(true); return d, nil })
 	queued(t, c, 2)
 	g.release <- struct{}{}
 	waitFor(t, slowStarted, "the slow edit")
@@ -707,8 +677,7 @@ func TestCancelDuringRetryAfterWait(t *testing.T) {
 	srv.Script(statedoctest.Script{Method: http.MethodPut, Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"3"}}})
 	c := newClient[tally](t, srv, &client.Options{TransportWaitMax: 5 * time.Second})
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { _, err := c.Update(ctx, key, addToken("mine")); done <- err }()
+	done := goUpdate(c, ctx, addToken("mine"))
 	require.Eventually(t, func() bool { return countStatus(srv, http.MethodPut, http.StatusTooManyRequests) == 1 }, waitLimit, waitTick)
 	cancel()
 	began := time.Now()
@@ -728,19 +697,11 @@ func TestBatchedSaveSurvivesARemovedEdit(t *testing.T) {
 	c := gatedClient[progress](t, g, nil)
 	base, err := c.Get(context.Background(), key)
 	require.NoError(t, err)
-	first := make(chan error, 1)
-	go func() {
-		_, err := c.Update(context.Background(), key, func(p progress) (progress, error) { p.Checked = map[string]bool{"x": true}; return p, nil })
-		first <- err
-	}()
+	first := goUpdate(c, context.Background(), func(p progress) (progress, error) { p.Checked = map[string]bool{"x": true}; return p, nil })
 	waitFor(t, g.arrived, "the first PUT")
 
 	xctx, cancelX := context.WithCancel(context.Background())
-	xDone := make(chan error, 1)
-	go func() {
-		_, err := c.Update(xctx, key, func(p progress) (progress, error) { p.Page = 5; return p, nil })
-		xDone <- err
-	}()
+	xDone := goUpdate(c, xctx, func(p progress) (progress, error) { p.Page = 5; return p, nil })
 	queued(t, c, 1)
 	// Theirs wins unless only ours changed a value.
 	theirsFirst := func(b, o, th progress) (progress, error) {
@@ -755,17 +716,8 @@ func TestBatchedSaveSurvivesARemovedEdit(t *testing.T) {
 		saved <- err
 	}()
 	queued(t, c, 2)
-	slowStarted := make(chan struct{})
-	var once sync.Once
-	slow := make(chan error, 1)
-	go func() {
-		_, err := c.Update(context.Background(), key, func(p progress) (progress, error) {
-			once.Do(func() { close(slowStarted) })
-			time.Sleep(50 * time.Millisecond)
-			return p, nil
-		})
-		slow <- err
-	}()
+	edit, slowStarted := slowly(50*time.Millisecond, func(d progress) (progress, error) { return d, nil })
+	slow := goUpdate(c, context.Background(), edit)
 	queued(t, c, 3)
 	g.release <- struct{}{}
 	waitFor(t, slowStarted, "the slow edit")
@@ -787,8 +739,7 @@ func TestDeadlineWhileInFlight(t *testing.T) {
 	c := gatedClient[tally](t, g, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	done := make(chan error, 1)
-	go func() { _, err := c.Update(ctx, key, addToken("mine")); done <- err }()
+	done := goUpdate(c, ctx, addToken("mine"))
 	waitFor(t, g.arrived, "the PUT")
 	err := waitFor(t, done, "the caller")
 	require.ErrorIs(t, err, client.ErrOutcomeUnknown)
@@ -806,8 +757,7 @@ func TestRefusedBatchGoesAgainOneByOne(t *testing.T) {
 	srv := newServer(t, &statedoctest.Options{MaxDocumentSize: 260})
 	g := gate(t, srv, func(r *http.Request) bool { return countMethod(srv, http.MethodPut) == 0 })
 	c := gatedClient[tally](t, g, nil)
-	first := make(chan error, 1)
-	go func() { _, err := c.Update(context.Background(), key, addToken("first")); first <- err }()
+	first := goUpdate(c, context.Background(), addToken("first"))
 	waitFor(t, g.arrived, "the first PUT")
 	edits := []string{strings.Repeat("a", 60), strings.Repeat("b", 60), strings.Repeat("c", 300)}
 	errs := make([]error, len(edits))
@@ -830,4 +780,23 @@ func TestRefusedBatchGoesAgainOneByOne(t *testing.T) {
 func queued[T any](t *testing.T, c *client.StateClient[T], n int) {
 	t.Helper()
 	require.Eventually(t, func() bool { return client.Queued(c, key) == n }, waitLimit, waitTick, "%d callers queued", n)
+}
+
+// goUpdate starts an Update of key through c and returns where its error
+// arrives.
+func goUpdate[T any](c *client.StateClient[T], ctx context.Context, edit func(T) (T, error)) <-chan error {
+	done := make(chan error, 1)
+	go func() { _, err := c.Update(ctx, key, edit); done <- err }()
+	return done
+}
+
+// slowly is edit made to take d, with a channel closed when it first runs.
+func slowly[T any](d time.Duration, edit func(T) (T, error)) (func(T) (T, error), <-chan struct{}) {
+	started := make(chan struct{})
+	var once sync.Once
+	return func(v T) (T, error) {
+		once.Do(func() { close(started) })
+		time.Sleep(d)
+		return edit(v)
+	}, started
 }
