@@ -95,43 +95,47 @@ func TestUpdateAllBoundsConcurrency(t *testing.T) {
 	}
 }
 
-// TestBatchSlowsDownTogether: a 429 with Retry-After to one worker holds
-// every worker of the batch for the time asked.
+// TestBatchSlowsDownTogether: a 429, or a 503, with Retry-After to one
+// worker holds every worker of the batch for the time asked.
 func TestBatchSlowsDownTogether(t *testing.T) {
-	srv := newServer(t, nil)
-	var told atomic.Bool
-	var toldAt time.Time
-	f := newFront(t, srv, 10*time.Millisecond, func(w http.ResponseWriter, r *http.Request) bool {
-		if r.Method == http.MethodPut && told.CompareAndSwap(false, true) {
-			toldAt = time.Now()
-			w.Header().Set("Retry-After", "1")
-			w.WriteHeader(http.StatusTooManyRequests)
-			return true
-		}
-		return false
-	})
-	c, err := client.NewStateClient[tally](f.URL+"/xapi", lrs(&client.Options{TransportWaitMax: 3 * time.Second}))
-	require.NoError(t, err)
-	keys := learnerKeys(60)
-	res := c.UpdateAll(context.Background(), keys, countEdit, &client.BatchOptions{Concurrency: 4})
-	for _, r := range res {
-		require.NoError(t, r.Err)
+	for _, status := range []int{http.StatusTooManyRequests, http.StatusServiceUnavailable} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			srv := newServer(t, nil)
+			var told atomic.Bool
+			var toldAt time.Time
+			f := newFront(t, srv, 10*time.Millisecond, func(w http.ResponseWriter, r *http.Request) bool {
+				if r.Method == http.MethodPut && told.CompareAndSwap(false, true) {
+					toldAt = time.Now()
+					w.Header().Set("Retry-After", "1")
+					w.WriteHeader(status)
+					return true
+				}
+				return false
+			})
+			c, err := client.NewStateClient[tally](f.URL+"/xapi", lrs(&client.Options{TransportWaitMax: 3 * time.Second}))
+			require.NoError(t, err)
+			keys := learnerKeys(60)
+			res := c.UpdateAll(context.Background(), keys, countEdit, &client.BatchOptions{Concurrency: 4})
+			for _, r := range res {
+				require.NoError(t, r.Err)
+			}
+			require.True(t, told.Load())
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			quiet := 0
+			for _, at := range f.arrivals {
+				// Requests already on their way when the 429 was sent may arrive
+				// just after it; none may start later within the second asked.
+				if d := at.Sub(toldAt); d > 50*time.Millisecond && d < 900*time.Millisecond {
+					t.Errorf("a request arrived %v after the %d", d, status)
+				}
+				if at.After(toldAt.Add(900 * time.Millisecond)) {
+					quiet++
+				}
+			}
+			assert.Positive(t, quiet, "the batch went on after the wait")
+		})
 	}
-	require.True(t, told.Load())
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	quiet := 0
-	for _, at := range f.arrivals {
-		// Requests already on their way when the 429 was sent may arrive
-		// just after it; none may start later within the second asked.
-		if d := at.Sub(toldAt); d > 50*time.Millisecond && d < 900*time.Millisecond {
-			t.Errorf("a request arrived %v after the 429", d)
-		}
-		if at.After(toldAt.Add(900 * time.Millisecond)) {
-			quiet++
-		}
-	}
-	assert.Positive(t, quiet, "the batch went on after the wait")
 }
 
 // TestUpdateAllStopsWithItsContext: when the context ends, documents not
