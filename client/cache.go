@@ -86,13 +86,3 @@ func (c *versions) drop(u string) {
 		delete(c.byURL, u)
 	}
 }
-
-// len returns the number of entries held.
-func (c *versions) len() int {
-	if c == nil {
-		return 0
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.order.Len()
-}

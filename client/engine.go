@@ -635,10 +635,3 @@ func (e *engine) remove(ctx context.Context, tg target, sh *shape, ifMatch strin
 	_, err = checkResponse(kind, http.MethodDelete, u, resp)
 	return err
 }
-
-func errString(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
-}

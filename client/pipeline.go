@@ -88,13 +88,6 @@ type lanes struct {
 	batches uint64
 }
 
-// active returns the number of documents with a lane.
-func (ls *lanes) active() int {
-	ls.mu.Lock()
-	defer ls.mu.Unlock()
-	return len(ls.byURL)
-}
-
 // quiet returns the number of batches begun so far and whether u has no
 // lane (no write to it is queued or in flight).
 func (ls *lanes) quiet(u string) (uint64, bool) {

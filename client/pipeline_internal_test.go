@@ -104,3 +104,20 @@ func TestVersionCacheBounds(t *testing.T) {
 	_, ok = off.get("x")
 	assert.False(t, ok)
 }
+
+// active returns the number of documents with a lane.
+func (ls *lanes) active() int {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	return len(ls.byURL)
+}
+
+// len returns the number of entries held.
+func (c *versions) len() int {
+	if c == nil {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.order.Len()
+}
